@@ -1,0 +1,115 @@
+// YAML/JSON text → one LoadedObject per Kubernetes object, with positions for diagnostics.
+import { LineCounter, parseAllDocuments, type Document } from 'yaml'
+import type { Diagnostic, PathSegment } from '../diagnostics/diagnostic.ts'
+import { locate, type Position } from './locate.ts'
+import type { Source } from './source.ts'
+
+/** One Kubernetes object: a document, or one item of a `kind: List` document. */
+export interface LoadedObject {
+  readonly file: string
+  /** 0-based index of the document in its file. */
+  readonly doc: number
+  /** Where the object sits inside the document: [] or ['items', i]. */
+  readonly basePath: readonly PathSegment[]
+  readonly value: Record<string, unknown>
+  /** Position of a field path relative to this object. */
+  readonly locate: (path: readonly PathSegment[]) => Position | undefined
+  /** The line of text at a 1-based line number, for code frames. */
+  readonly sourceLine: (line: number) => string | undefined
+}
+
+export interface LoadResult {
+  readonly objects: LoadedObject[]
+  readonly diagnostics: Diagnostic[]
+}
+
+const LIST_KINDS = new Set(['List', 'ServiceList', 'EndpointSliceList', 'NodeList'])
+
+/** Never throws for bad input: syntax errors become YAML_SYNTAX diagnostics. */
+export function loadManifests(sources: readonly Source[]): LoadResult {
+  const objects: LoadedObject[] = []
+  const diagnostics: Diagnostic[] = []
+  for (const source of sources) loadSource(source, objects, diagnostics)
+  return { objects, diagnostics }
+}
+
+function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagnostic[]): void {
+  const lineCounter = new LineCounter()
+  const documents = parseAllDocuments(source.text, { lineCounter, uniqueKeys: true, prettyErrors: false })
+  const lines = source.text.split('\n')
+  const sourceLine = (line: number) => lines[line - 1]?.replace(/\r$/, '')
+  const list = Array.isArray(documents) ? documents : [documents]
+  list.forEach((document, docIndex) => {
+    if (document.errors.length > 0) {
+      for (const error of document.errors) {
+        const pos = error.linePos?.[0]
+        diagnostics.push({
+          severity: 'error',
+          code: 'YAML_SYNTAX',
+          message: `${firstLine(error.message)} (${error.code})`,
+          file: source.path,
+          doc: docIndex,
+          ...(pos ? { line: pos.line, column: pos.col, length: 1 } : {}),
+        })
+      }
+      return
+    }
+    const value: unknown = document.toJS({ maxAliasCount: 100 })
+    if (value === null || value === undefined) return // an empty document ("---" alone)
+    const at = (base: readonly PathSegment[]) => (path: readonly PathSegment[]) =>
+      locate(document as Document, lineCounter, [...base, ...path])
+    if (!isRecord(value)) {
+      const pos = at([])([])
+      diagnostics.push({
+        severity: 'error',
+        code: 'NOT_AN_OBJECT',
+        message: 'document is not a Kubernetes object (expected a mapping with apiVersion and kind)',
+        file: source.path,
+        doc: docIndex,
+        ...(pos ?? {}),
+      })
+      return
+    }
+    if (typeof value.kind === 'string' && LIST_KINDS.has(value.kind) && 'items' in value) {
+      const items = value.items
+      if (!Array.isArray(items)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'INVALID_FIELD',
+          message: 'items must be a list of objects',
+          file: source.path,
+          doc: docIndex,
+          path: ['items'],
+          ...(at([])(['items']) ?? {}),
+        })
+        return
+      }
+      items.forEach((item: unknown, i) => {
+        const basePath = ['items', i]
+        if (!isRecord(item)) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'NOT_AN_OBJECT',
+            message: 'list item is not a Kubernetes object',
+            file: source.path,
+            doc: docIndex,
+            path: basePath,
+            ...(at([])(basePath) ?? {}),
+          })
+          return
+        }
+        objects.push({ file: source.path, doc: docIndex, basePath, value: item, locate: at(basePath), sourceLine })
+      })
+      return
+    }
+    objects.push({ file: source.path, doc: docIndex, basePath: [], value, locate: at([]), sourceLine })
+  })
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
