@@ -1,0 +1,236 @@
+// Plan → `nft -f` text: kube-proxy's newest nftables design (hairpin set, DNAT maps), one table per family.
+import type { Ip } from '../../model/ip.ts'
+import type { Origin } from '../../model/types.ts'
+import { nftEndpointBase, nftNames as names, nftServiceBase } from '../../plan/names.ts'
+import type { FamilyPlan, LocalDetector, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
+import { LineWriter, type Rendered } from '../line-writer.ts'
+import { NftTable, quote, truncateComment } from './table.ts'
+
+/** Feature-gated kube-proxy extras; all off by default, as the gates are. */
+export interface NftOptions {
+  /** Unused for now: kube-proxy's KubeProxyNFTablesLocalhostNodePorts reject map. */
+  readonly localhostNodePortReject?: boolean
+}
+
+/**
+ * Renders every family of the plan into one file. Loading it with `nft -f` is one atomic
+ * transaction that replaces svcc's tables (ip/ip6 kube-proxy) and touches nothing else.
+ */
+export function renderNft(plan: Plan, _options: NftOptions = {}): Rendered {
+  const w = new LineWriter()
+  for (const family of plan.families) renderFamily(family).write(w)
+  return w.finish()
+}
+
+interface Words {
+  readonly ip: 'ip' | 'ip6'
+  readonly addr: 'ipv4_addr' | 'ipv6_addr'
+  readonly loopback: string
+  readonly mark: string
+  /** The statement that asks nat-postrouting to masquerade. */
+  readonly masquerade: string
+}
+
+export function renderFamily(plan: FamilyPlan): NftTable {
+  const ip = plan.family === 'ipv4' ? 'ip' : 'ip6'
+  const v: Words = {
+    ip,
+    addr: plan.family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr',
+    loopback: plan.family === 'ipv4' ? '127.0.0.0/8' : '::1',
+    mark: plan.masqueradeMark,
+    masquerade: `mark set mark or ${plan.masqueradeMark}`,
+  }
+  const t = new NftTable(ip)
+  renderStatic(plan, t, v)
+  for (const sp of plan.servicePorts) renderServicePort(plan, sp, t, v)
+  return t
+}
+
+function renderStatic(plan: FamilyPlan, t: NftTable, v: Words): void {
+  const baseChains: [string, string, string, number][] = [
+    // Source ranges are checked before DNAT so they see the original destination (the LB IP).
+    ['filter-prerouting-pre-dnat', 'filter', 'prerouting', -110],
+    ['filter-output-pre-dnat', 'filter', 'output', -110],
+    // No-endpoint checks run after DNAT: a load-balanced packet no longer matches a service IP.
+    ['filter-forward', 'filter', 'forward', 0],
+    ['filter-input', 'filter', 'input', 0],
+    ['filter-output', 'filter', 'output', 0],
+    ['nat-prerouting', 'nat', 'prerouting', -100],
+    ['nat-output', 'nat', 'output', -100],
+    ['nat-postrouting', 'nat', 'postrouting', 100],
+  ]
+  for (const [name, type, hook, priority] of baseChains) t.chain(name, `type ${type} hook ${hook} priority ${priority} ;`)
+  for (const name of ['nodeport-endpoints-check', 'service-endpoints-check', 'firewall-check', 'services', 'masquerading', 'cluster-ips-check'])
+    t.chain(name)
+  t.chain('reject-chain', 'comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ;')
+
+  // Reject is not allowed in prerouting on kernels before 5.9, so the checks hook input/forward/output.
+  t.rule(undefined, 'filter-input', 'ct state new jump nodeport-endpoints-check')
+  t.rule(undefined, 'filter-input', 'ct state new jump service-endpoints-check')
+  t.rule(undefined, 'filter-forward', 'ct state new jump service-endpoints-check')
+  t.rule(undefined, 'filter-forward', 'ct state new jump cluster-ips-check')
+  t.rule(undefined, 'filter-output', 'ct state new jump service-endpoints-check')
+  t.rule(undefined, 'filter-output', 'ct state new jump cluster-ips-check')
+  t.rule(undefined, 'filter-prerouting-pre-dnat', 'ct state new jump firewall-check')
+  t.rule(undefined, 'filter-output-pre-dnat', 'ct state new jump firewall-check')
+  t.rule(undefined, 'nat-output', 'jump services')
+  t.rule(undefined, 'nat-prerouting', 'jump services')
+  t.rule(undefined, 'nat-postrouting', 'jump masquerading')
+
+  t.rule(undefined, 'masquerading', `mark and ${v.mark} != 0 mark set mark xor ${v.mark} masquerade fully-random`)
+  t.rule(undefined, 'masquerading', `ct status dnat ${v.ip} saddr . ${v.ip} daddr . meta l4proto . th dport @hairpin-connections masquerade fully-random`)
+
+  t.set('cluster-ips', `type ${v.addr} ; comment "Active ClusterIPs" ;`)
+  t.rule(undefined, 'cluster-ips-check', `${v.ip} daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`)
+  if (plan.serviceCIDRs.length > 0)
+    t.rule(undefined, 'cluster-ips-check', `${v.ip} daddr { ${plan.serviceCIDRs.map((c) => c.text).join(',')} } drop comment "Drop traffic to unallocated ClusterIPs"`)
+  t.set('hairpin-connections', `type ${v.addr} . ${v.addr} . inet_proto . inet_service ; comment "service hairpin connections" ;`)
+
+  // With every local address accepting NodePorts the set is not needed (kube-proxy deletes it).
+  const nodePortDaddr = plan.nodePorts.matchAll ? `${v.ip} daddr != ${v.loopback}` : `${v.ip} daddr @nodeport-ips`
+  if (!plan.nodePorts.matchAll) {
+    t.set('nodeport-ips', `type ${v.addr} ; comment "IPs that accept NodePort traffic" ;`)
+    // nftables mode never serves NodePorts on loopback.
+    for (const addr of plan.nodePorts.addresses.filter((a) => !isLoopback(a))) t.element(undefined, 'nodeport-ips', addr.text, addr.text, ipKey(addr))
+  }
+
+  t.map('no-endpoint-services', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ;`)
+  t.map('no-endpoint-nodeports', `type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ;`)
+  t.rule(undefined, 'reject-chain', 'reject')
+  t.rule(undefined, 'service-endpoints-check', `${v.ip} daddr . meta l4proto . th dport vmap @no-endpoint-services`)
+  t.rule(undefined, 'nodeport-endpoints-check', `${nodePortDaddr} meta l4proto . th dport vmap @no-endpoint-nodeports`)
+
+  t.map('firewall-ips', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ;`)
+  t.rule(undefined, 'firewall-check', `${v.ip} daddr . meta l4proto . th dport vmap @firewall-ips`)
+
+  t.map('service-ips', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ;`)
+  t.map('service-nodeports', `type inet_proto . inet_service : verdict ; comment "NodePort traffic" ;`)
+  if (plan.masqueradeAll) t.rule(undefined, 'services', `${v.ip} daddr @cluster-ips ${v.masquerade} comment "masquerade all clusterIP traffic"`)
+  else if (plan.localDetector)
+    t.rule(undefined, 'services', `${v.ip} daddr @cluster-ips ${detector(plan.localDetector, v, false)} ${v.masquerade} comment "masquerade clusterIP traffic from outside cluster"`)
+  t.rule(undefined, 'services', `${v.ip} daddr . meta l4proto . th dport vmap @service-ips`)
+  t.rule(undefined, 'services', `${plan.nodePorts.matchAll ? 'fib daddr type local ' : ''}${nodePortDaddr} meta l4proto . th dport vmap @service-nodeports`)
+}
+
+function renderServicePort(plan: FamilyPlan, sp: ServicePortPlan, t: NftTable, v: Words): void {
+  const o: Origin = sp.origin
+  const base = nftServiceBase(sp.namespace, sp.name, sp.protocol, sp.portName)
+  const clusterChain = names.service(base)
+  const localChain = names.local(base)
+  const externalChain = names.external(base)
+  const firewallChain = names.firewall(base)
+  const chainOf = (kind: 'cluster' | 'local') => (kind === 'local' ? localChain : clusterChain)
+  const comment = quote(truncateComment(sp.spn))
+  const verdict = (v: NoEndpointVerdict | undefined) => (v === 'reject' ? 'goto reject-chain' : 'drop')
+  const frontend = (ip: Ip) => ({ key: `${ip.text} . ${sp.protocol} . ${sp.port}`, sort: `${ipKey(ip)} ${sp.protocol} ${pad(sp.port)}` })
+  const nodePort = { key: `${sp.protocol} . ${sp.nodePort}`, sort: `${sp.protocol} ${pad(sp.nodePort)}` }
+  // The firewall does not depend on endpoints: with none, traffic from outside the ranges is dropped, not rejected.
+  const usesFirewall = sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0
+
+  if (sp.usesClusterChain) t.chain(clusterChain)
+  if (sp.usesLocalChain) t.chain(localChain)
+  if (sp.usesExternalChain) t.chain(externalChain)
+  if (usesFirewall) t.chain(firewallChain)
+
+  const c = frontend(sp.clusterIP)
+  t.element(o, 'cluster-ips', sp.clusterIP.text, sp.clusterIP.text, ipKey(sp.clusterIP))
+  if (sp.hasInternal) t.element(o, 'service-ips', c.key, `${c.key} : goto ${chainOf(sp.internalChain)}`, c.sort)
+  else t.element(o, 'no-endpoint-services', c.key, `${c.key} comment ${comment} : ${verdict(sp.internalVerdict)}`, c.sort)
+
+  for (const ip of sp.externalIPs) {
+    const f = frontend(ip)
+    if (sp.hasEndpoints) t.element(o, 'service-ips', f.key, `${f.key} : goto ${externalChain}`, f.sort)
+    if (!sp.hasExternal) t.element(o, 'no-endpoint-services', f.key, `${f.key} comment ${comment} : ${verdict(sp.externalVerdict)}`, f.sort)
+  }
+  for (const ip of sp.loadBalancerIPs) {
+    const f = frontend(ip)
+    if (sp.hasEndpoints) t.element(o, 'service-ips', f.key, `${f.key} : goto ${externalChain}`, f.sort)
+    if (usesFirewall) t.element(o, 'firewall-ips', f.key, `${f.key} : goto ${firewallChain}`, f.sort)
+    if (!sp.hasExternal) t.element(o, 'no-endpoint-services', f.key, `${f.key} comment ${comment} : ${verdict(sp.externalVerdict)}`, f.sort)
+  }
+  if (sp.nodePort !== 0) {
+    if (sp.hasEndpoints) t.element(o, 'service-nodeports', nodePort.key, `${nodePort.key} : goto ${externalChain}`, nodePort.sort)
+    if (!sp.hasExternal) t.element(o, 'no-endpoint-nodeports', nodePort.key, `${nodePort.key} comment ${comment} : ${verdict(sp.externalVerdict)}`, nodePort.sort)
+  }
+
+  if (sp.usesExternalChain) {
+    if (!sp.externalPolicyLocal) {
+      t.rule(o, externalChain, `${v.masquerade} comment "masquerade"`)
+    } else {
+      // Pods and the node may use every endpoint; only external clients are kept on this node.
+      if (plan.localDetector)
+        t.rule(o, externalChain, `${detector(plan.localDetector, v, true)} goto ${clusterChain} comment "short-circuit pod traffic"`)
+      t.rule(o, externalChain, `fib saddr type local ${v.masquerade} comment "masquerade local traffic"`)
+      t.rule(o, externalChain, `fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`)
+    }
+    if (sp.hasExternal) t.rule(o, externalChain, `goto ${chainOf(sp.externalChain)}`)
+  }
+
+  if (usesFirewall) {
+    const allowed = [...sp.sourceRanges.map((r) => r.text), ...(sp.allowFromNode ? sp.loadBalancerIPs.map((ip) => ip.text) : [])]
+    t.rule(o, firewallChain, `${v.ip} saddr != { ${allowed.join(' , ')} } drop`)
+  }
+
+  if (sp.usesClusterChain) renderDispatch(sp, clusterChain, sp.clusterEndpoints, t, v)
+  if (sp.usesLocalChain) renderDispatch(sp, localChain, sp.localEndpoints, t, v)
+
+  for (const ep of sp.reachableEndpoints) {
+    // Replies from a pod that reached itself through its Service need masquerading (hairpin);
+    // only endpoints on this node can do that, so only they go in the set.
+    if (ep.isLocal) {
+      const key = `${ep.ip.text} . ${ep.ip.text} . ${sp.protocol} . ${ep.port}`
+      t.element(ep.origin, 'hairpin-connections', key, key, `${ipKey(ep.ip)} ${sp.protocol} ${pad(ep.port)}`)
+    }
+    if (sp.affinityTimeout === undefined) continue
+    const epBase = nftEndpointBase(sp.namespace, sp.name, sp.protocol, sp.portName, ep.ip.text, ep.port)
+    const chain = names.endpoint(epBase)
+    const set = names.affinity(epBase)
+    // "dynamic" always: some kernels add it silently, and re-adding the set without it then fails.
+    t.set(set, `type ${v.addr} ; flags dynamic,timeout ; timeout ${sp.affinityTimeout}s ;`)
+    t.chain(chain)
+    t.rule(ep.origin, chain, `update @${set} { ${v.ip} saddr }`)
+    t.rule(ep.origin, chain, `meta l4proto ${sp.protocol} dnat to ${ep.endpoint}`)
+  }
+}
+
+function renderDispatch(sp: ServicePortPlan, chain: string, endpoints: readonly PlannedEndpoint[], t: NftTable, v: Words): void {
+  const o = sp.origin
+  const n = endpoints.length
+  if (sp.affinityTimeout !== undefined) {
+    const bases = endpoints.map((ep) => nftEndpointBase(sp.namespace, sp.name, sp.protocol, sp.portName, ep.ip.text, ep.port))
+    for (const b of bases) t.rule(o, chain, `${v.ip} saddr @${names.affinity(b)} goto ${names.endpoint(b)}`)
+    t.rule(o, chain, `numgen random mod ${n} vmap { ${bases.map((b, i) => `${i} : goto ${names.endpoint(b)}`).join(' , ')} }`)
+    return
+  }
+  // One endpoint: a plain DNAT, because nft scans every map when rules are added (kubernetes#140723).
+  if (n === 1) {
+    t.rule(o, chain, `meta l4proto ${sp.protocol} dnat to ${endpoints[0]!.endpoint}`)
+    return
+  }
+  const entries = endpoints.map((ep, i) => `${i} : ${ep.ip.text} . ${ep.port}`).join(' , ')
+  t.rule(o, chain, `meta l4proto ${sp.protocol} dnat ${v.ip} addr . port to numgen random mod ${n} map { ${entries} }`)
+}
+
+function detector(d: LocalDetector, v: Words, local: boolean): string {
+  const op = local ? '' : '!= '
+  switch (d.kind) {
+    case 'cidr':
+      return `${v.ip} saddr ${op}${d.cidr.text}`
+    case 'bridge':
+      return `iif ${op}${d.interface}`
+    case 'prefix':
+      return `iif ${op}${d.prefix}*`
+  }
+}
+
+function isLoopback(ip: Ip): boolean {
+  return ip.family === 'ipv4' ? ip.bytes[0] === 127 : ip.text === '::1'
+}
+
+function ipKey(ip: Ip): string {
+  return ip.bytes.map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function pad(port: number): string {
+  return String(port).padStart(5, '0')
+}
