@@ -1,0 +1,9 @@
+// `svcc check`: validate the inputs and settings; print nothing else on success.
+import type { Io } from '../io.ts'
+import type { CompileFlags } from '../options.ts'
+import { buildRuleset, EXIT, type ExitCode } from '../ruleset.ts'
+
+export function checkCommand(files: readonly string[], flags: CompileFlags, io: Io): ExitCode {
+  const built = buildRuleset(files, flags, io)
+  return built.ok ? EXIT.ok : built.exitCode
+}

@@ -1,0 +1,77 @@
+// The compile options shared by compile, check and apply: commander definitions and their mapping to settings.
+import { Option, type Command } from 'commander'
+import type { DetectLocalMode, Format, SettingsInput } from '../model/settings.ts'
+
+export interface CompileFlags {
+  format: Format
+  output?: string
+  config?: string
+  nodeName?: string
+  nodeIp?: string[]
+  zone?: string
+  clusterCidr?: string[]
+  serviceCidr?: string[]
+  masqueradeAll?: boolean
+  masqueradeBit?: number
+  nodeportAddresses?: string[]
+  localhostNodeports?: boolean
+  detectLocalMode?: DetectLocalMode
+  ipFamily?: 'ipv4' | 'ipv6'
+  nfacct?: boolean
+  randomFully?: boolean
+  tcpBeLiberal?: boolean
+  quiet?: boolean
+}
+
+/** Repeatable, comma-separable list options: --cluster-cidr a --cluster-cidr b,c. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)]
+}
+
+function integer(value: string): number {
+  if (!/^[0-9]+$/.test(value)) throw new Error(`not a whole number: ${value}`)
+  return Number.parseInt(value, 10)
+}
+
+/** Adds every compile option. Settings have no commander default, so "not given" stays visible and a config file can fill it. */
+export function addCompileOptions(command: Command, { output = true } = {}): Command {
+  command
+    .addOption(new Option('--format <format>', 'ruleset format').choices(['nft', 'iptables']).default('nft'))
+    .option('--config <file>', 'a KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1); flags win over it')
+    .option('--node-name <name>', "the node to compile for: decides which endpoints are local (default: hostnameOverride, else this machine's host name)")
+    .option('--node-ip <ip>', "the node's IPs, primary first per family; repeatable (default: the InternalIPs of a Node object of that name in the input)", collect)
+    .option('--zone <zone>', "the node's topology.kubernetes.io/zone, for topology hints (default: from a Node object)")
+    .option('--cluster-cidr <cidr>', 'pod CIDR(s) telling pod traffic from other traffic; repeatable (default: clusterCIDR of the config, else none)', collect)
+    .option('--service-cidr <cidr>', 'service CIDR(s); nft drops traffic to unallocated ClusterIPs in them; repeatable (default: none)', collect)
+    .option('--masquerade-all', 'masquerade all ClusterIP traffic (default: off)')
+    .option('--masquerade-bit <bit>', 'fwmark bit for masquerading, 0-31 (default: 14, mark 0x00004000)', integer)
+    .option('--nodeport-addresses <cidrs>', 'addresses that accept NodePorts: CIDRs or "primary"; repeatable (default: all local addresses for iptables, "primary" for nft)', collect)
+    .option('--localhost-nodeports', 'iptables: NodePorts also answer on 127.0.0.1 (default: on)')
+    .option('--no-localhost-nodeports', 'iptables: NodePorts do not answer on 127.0.0.1')
+    .addOption(new Option('--detect-local-mode <mode>', 'how pod traffic is recognised (default: ClusterCIDR when a cluster CIDR is set, else None)').choices(['ClusterCIDR', 'NodeCIDR', 'None']))
+    .addOption(new Option('--ip-family <family>', 'iptables: which family to print (ipv6 prints an ip6tables-restore ruleset) (default: the first family the input uses)').choices(['ipv4', 'ipv6']))
+    .option('--no-nfacct', 'iptables: leave out the nfacct counter matches (for kernels or namespaces without nfacct)')
+    .option('--random-fully', 'iptables: MASQUERADE --random-fully (default: off, as in kube-proxy\'s tests)')
+    .option('--tcp-be-liberal', 'iptables: conntrack tcp_be_liberal is set, so no INVALID-drop rule (default: off)')
+    .option('-q, --quiet', 'print errors only, no warnings or notices')
+  if (output) command.option('-o, --output <file>', 'write the ruleset to this file (atomically) instead of stdout')
+  return command
+}
+
+export function settingsFromFlags(flags: CompileFlags, hostname: string): SettingsInput {
+  const s: { -readonly [K in keyof SettingsInput]: SettingsInput[K] } = { defaultNodeName: hostname }
+  if (flags.nodeName !== undefined) s.nodeName = flags.nodeName
+  if (flags.nodeIp) s.nodeIPs = flags.nodeIp
+  if (flags.zone !== undefined) s.zone = flags.zone
+  if (flags.clusterCidr) s.clusterCIDRs = flags.clusterCidr
+  if (flags.serviceCidr) s.serviceCIDRs = flags.serviceCidr
+  if (flags.masqueradeAll !== undefined) s.masqueradeAll = flags.masqueradeAll
+  if (flags.masqueradeBit !== undefined) s.masqueradeBit = flags.masqueradeBit
+  if (flags.nodeportAddresses) s.nodePortAddresses = flags.nodeportAddresses
+  if (flags.localhostNodeports !== undefined) s.localhostNodePorts = flags.localhostNodeports
+  if (flags.detectLocalMode !== undefined) s.detectLocalMode = flags.detectLocalMode
+  if (flags.nfacct === false) s.nfacct = false
+  if (flags.randomFully !== undefined) s.randomFully = flags.randomFully
+  if (flags.tcpBeLiberal !== undefined) s.tcpBeLiberal = flags.tcpBeLiberal
+  return s
+}
