@@ -1,0 +1,58 @@
+// `svcc explain`: one Service's endpoints per port and family, why each is used or not, and where the ruleset holds it.
+import { compile } from '../../compile.ts'
+import { checkSettingsInput } from '../../model/settings.ts'
+import { explainService, type ExplainInput } from '../../explain/explain.ts'
+import { formatExplanation } from '../../explain/format.ts'
+import { renderIptables } from '../../render/iptables/render.ts'
+import { renderNft } from '../../render/nft/render.ts'
+import { readInputs } from '../inputs.ts'
+import type { Io } from '../io.ts'
+import { settingsFromFlags, type CompileFlags } from '../options.ts'
+import { EXIT, report, type ExitCode } from '../ruleset.ts'
+
+export interface ExplainFlags extends CompileFlags {
+  output?: 'text' | 'json'
+}
+
+/** Kubernetes object names: DNS labels and subdomains. */
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/
+
+/** `serviceRef` is "namespace/name", or "name" in the default namespace. --ip-family keeps one family. */
+export function explainCommand(files: readonly string[], serviceRef: string, flags: ExplainFlags, io: Io): ExitCode {
+  const usage = (message: string): ExitCode => {
+    report([{ severity: 'error', code: 'INVALID_SETTING', message, file: '<arguments>' }], [], flags, io)
+    return EXIT.usage
+  }
+  const [namespace, name] = serviceRef.includes('/') ? serviceRef.split('/', 2) : ['default', serviceRef]
+  if (!NAME.test(namespace!) || !NAME.test(name!) || serviceRef.split('/').length > 2)
+    return usage(`${JSON.stringify(serviceRef)} is not a Service reference: write namespace/name, as in default/kubernetes`)
+  // The same checks as buildRuleset, which explain cannot use: it needs the model (node names, hints) too.
+  const settings = settingsFromFlags(flags, io.hostname)
+  const badFlags = checkSettingsInput(settings)
+  if (badFlags.length > 0) {
+    report(badFlags, [], flags, io)
+    return EXIT.usage
+  }
+  const args = [...files, ...(flags.filename ?? [])]
+  if (args.length === 0) return usage('give the inputs, then the Service: svcc explain manifests/ namespace/name (or -f manifests/ namespace/name)')
+  const inputs = readInputs(flags.config ? [...args, flags.config] : args, io)
+  if (inputs.diagnostics.length > 0) {
+    report(inputs.diagnostics, inputs.sources, flags, io)
+    return EXIT.invalidInput
+  }
+  const result = compile(inputs.sources, { format: flags.format, settings })
+  report(result.diagnostics, inputs.sources, flags, io)
+  if (!result.ok) return EXIT.invalidInput
+
+  const plan = flags.ipFamily === undefined ? result.plan : { ...result.plan, families: result.plan.families.filter((f) => f.family === flags.ipFamily) }
+  const rendered: ExplainInput['rendered'] =
+    flags.format === 'nft' ? { format: 'nft', text: renderNft(result.plan).text } : { format: 'iptables', texts: new Map(plan.families.map((f) => [f.family, renderIptables(f).text])) }
+  const explanation = explainService({ model: result.model, plan, namespace: namespace!, name: name!, format: flags.format, rendered })
+  if (!explanation) {
+    const known = result.model.services.map((s) => `${s.namespace}/${s.name}`)
+    const listed = known.length === 0 ? 'the input has no Services svcc compiles' : `it has ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}`
+    return usage(`no Service ${namespace}/${name}${flags.ipFamily ? ` with ${flags.ipFamily} addresses` : ''} in the input (${listed}; ignored Services are named in the warnings)`)
+  }
+  io.stdout(flags.output === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation))
+  return EXIT.ok
+}
