@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the kernel tools the end-to-end tests drive (nft, iptables, ip, nfacct) when they are missing.
+# Installs the kernel tools the end-to-end tests drive (nft, iptables, ip, nfacct, conntrack) when they are missing.
 # Only as root; otherwise it says which are missing and the e2e suite skips loudly.
 set -euo pipefail
 missing=()
-for tool in nft:nftables iptables-restore:iptables ip:iproute2 nfacct:nfacct; do
+for tool in nft:nftables iptables-restore:iptables ip:iproute2 nfacct:nfacct conntrack:conntrack; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

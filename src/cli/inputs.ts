@@ -19,7 +19,11 @@ export function readInputs(args: readonly string[], io: Io): ReadInputsResult {
   const fail = (path: string, message: string) => diagnostics.push({ severity: 'error', code: 'INPUT_UNREADABLE', message, file: path })
   for (const arg of args) {
     if (arg === '-') {
-      sources.push({ path: '<stdin>', text: io.readStdin() })
+      try {
+        sources.push({ path: '<stdin>', text: io.readStdin() })
+      } catch (e) {
+        fail('<stdin>', `cannot read standard input (${(e as { code?: string }).code ?? 'error'})`)
+      }
       continue
     }
     const kind = io.kind(arg)

@@ -1,5 +1,5 @@
 // Everything the CLI needs from the outside world, behind one interface so tests can pass a memory Io.
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -37,10 +37,17 @@ export const nodeIo: Io = {
   },
   list: (path) => readdirSync(path),
   writeFileAtomic(path, text) {
+    // The temporary file sits next to the target, so the rename stays on one file system and is atomic.
     const dir = mkdtempSync(join(dirname(path), '.svcc-'))
     const tmp = join(dir, 'out')
     try {
-      writeFileSync(tmp, text)
+      const fd = openSync(tmp, 'w', 0o644)
+      try {
+        writeFileSync(fd, text)
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
       renameSync(tmp, path)
     } finally {
       rmSync(dir, { recursive: true, force: true })

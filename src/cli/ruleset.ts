@@ -1,11 +1,12 @@
 // Inputs + flags → a rendered ruleset, with diagnostics printed to stderr: the part compile, check and apply share.
 import { compile } from '../compile.ts'
-import type { Diagnostic } from '../diagnostics/diagnostic.ts'
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { formatDiagnostics } from '../diagnostics/format.ts'
+import { lintRuleset } from '../lint/index.ts'
 import type { Source } from '../manifest/source.ts'
 import type { IpFamily } from '../model/ip.ts'
-import type { Format } from '../model/settings.ts'
-import type { Plan } from '../plan/types.ts'
+import { checkSettingsInput, type Format } from '../model/settings.ts'
+import type { FamilyPlan, Plan } from '../plan/types.ts'
 import { renderIptables } from '../render/iptables/render.ts'
 import type { Rendered } from '../render/line-writer.ts'
 import { renderNft } from '../render/nft/render.ts'
@@ -13,6 +14,7 @@ import { readInputs } from './inputs.ts'
 import type { Io } from './io.ts'
 import { settingsFromFlags, type CompileFlags } from './options.ts'
 
+/** 0 success (warnings allowed), 1 invalid input, 2 usage (including bad flag values), 3 the kernel tool refused. */
 export const EXIT = { ok: 0, invalidInput: 1, usage: 2, kernel: 3 } as const
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
@@ -26,33 +28,77 @@ export interface Ruleset {
 
 export type BuildResult = { readonly ok: true; readonly ruleset: Ruleset } | { readonly ok: false; readonly exitCode: ExitCode }
 
-/** Reads, compiles and renders; prints diagnostics. Never writes to stdout. */
-export function buildRuleset(files: readonly string[], flags: CompileFlags, io: Io): BuildResult {
-  const inputs = readInputs(flags.config ? [...files, flags.config] : files, io)
+export interface BuildOptions {
+  /** Print notices (defaults taken, conditions defaulted). `check` leaves them out: it answers "is this valid?". */
+  readonly notices?: boolean
+}
+
+/**
+ * Reads, compiles, renders and lints; prints every diagnostic once, sorted. Never writes to stdout.
+ * Bad flag values are found before any file is read and exit 2 (usage); bad manifests exit 1.
+ */
+export function buildRuleset(files: readonly string[], flags: CompileFlags, io: Io, options: BuildOptions = {}): BuildResult {
+  const shown = (diagnostics: readonly Diagnostic[]) => (options.notices === false ? diagnostics.filter((d) => d.severity !== 'notice') : diagnostics)
+  const settings = settingsFromFlags(flags, io.hostname)
+  const badFlags = checkSettingsInput(settings)
+  if (badFlags.length > 0) {
+    report(badFlags, [], flags, io)
+    return { ok: false, exitCode: EXIT.usage }
+  }
+  const args = [...files, ...(flags.filename ?? [])]
+  if (args.length === 0) {
+    report([{ severity: 'error', code: 'INVALID_SETTING', message: 'no inputs: give files, folders or - for stdin (as arguments or with -f)', file: '<arguments>' }], [], flags, io)
+    return { ok: false, exitCode: EXIT.usage }
+  }
+  const inputs = readInputs(flags.config ? [...args, flags.config] : args, io)
   if (inputs.diagnostics.length > 0) {
     report(inputs.diagnostics, inputs.sources, flags, io)
     return { ok: false, exitCode: EXIT.invalidInput }
   }
-  const result = compile(inputs.sources, { format: flags.format, settings: settingsFromFlags(flags, io.hostname) })
-  report(result.diagnostics, inputs.sources, flags, io)
-  if (!result.ok) return { ok: false, exitCode: EXIT.invalidInput }
-
-  if (flags.format === 'nft') return { ok: true, ruleset: { format: 'nft', family: undefined, rendered: renderNft(result.plan), plan: result.plan } }
-  const families = result.plan.families
-  const wanted = flags.ipFamily ?? families[0]!.family
-  const family = families.find((f) => f.family === wanted)
-  if (!family) {
-    report([{ severity: 'error', code: 'INVALID_SETTING', message: `--ip-family ${wanted}: the input has no ${wanted === 'ipv4' ? 'IPv4' : 'IPv6'} Services or node IPs`, file: '<settings>' }], [], flags, io)
-    return { ok: false, exitCode: EXIT.usage }
+  const result = compile(inputs.sources, { format: flags.format, settings })
+  if (!result.ok) {
+    // Notices explain how a ruleset was made; with no ruleset they only hide the errors.
+    report(result.diagnostics.filter((d) => d.severity !== 'notice'), inputs.sources, flags, io)
+    return { ok: false, exitCode: EXIT.invalidInput }
   }
-  if (!flags.ipFamily && families.length > 1 && !flags.quiet)
-    io.stderr(`<settings>: notice: the input is dual-stack; printing the IPv4 ruleset (use --ip-family ipv6 for the ip6tables-restore one) [SETTING_DEFAULTED]\n`)
-  return { ok: true, ruleset: { format: 'iptables', family: family.family, rendered: renderIptables(family), plan: result.plan } }
+
+  let family: FamilyPlan | undefined
+  const extra: Diagnostic[] = []
+  if (flags.format === 'iptables') {
+    const families = result.plan.families
+    const wanted = flags.ipFamily ?? families[0]!.family
+    family = families.find((f) => f.family === wanted)
+    if (!family) {
+      const message = `--ip-family ${wanted}: the input has no ${wanted === 'ipv4' ? 'IPv4' : 'IPv6'} Services or node IPs`
+      report([{ severity: 'error', code: 'INVALID_SETTING', message, file: '<settings>' }], [], flags, io)
+      return { ok: false, exitCode: EXIT.usage }
+    }
+    if (!flags.ipFamily && families.length > 1)
+      extra.push({
+        severity: 'notice',
+        code: 'SETTING_DEFAULTED',
+        message: 'the input is dual-stack; printing the IPv4 ruleset (use --ip-family ipv6 for the ip6tables-restore one)',
+        file: '<settings>',
+      })
+  }
+  const lint = lintRuleset(family ? [family] : result.plan.families, flags.format)
+  report(shown(sortDiagnostics([...result.diagnostics, ...extra, ...lint])), inputs.sources, flags, io)
+  if (hasErrors(lint)) return { ok: false, exitCode: EXIT.invalidInput }
+
+  const ruleset: Ruleset = family
+    ? { format: 'iptables', family: family.family, rendered: renderIptables(family), plan: result.plan }
+    : { format: 'nft', family: undefined, rendered: renderNft(result.plan), plan: result.plan }
+  return { ok: true, ruleset }
 }
 
+/** Prints diagnostics to stderr with code frames; colour only on a terminal, and never with NO_COLOR or TERM=dumb. */
 export function report(diagnostics: readonly Diagnostic[], sources: readonly Source[], flags: Pick<CompileFlags, 'quiet'>, io: Io): void {
   const shown = flags.quiet ? diagnostics.filter((d) => d.severity === 'error') : diagnostics
   if (shown.length === 0) return
-  const color = io.stderrIsTTY && io.env.NO_COLOR === undefined
-  io.stderr(formatDiagnostics(shown, { sources: new Map(sources.map((s) => [s.path, s.text])), color }))
+  io.stderr(formatDiagnostics(shown, { sources: new Map(sources.map((s) => [s.path, s.text])), color: useColor(io) }))
+}
+
+/** https://no-color.org: NO_COLOR set to anything but the empty string turns colour off. */
+export function useColor(io: Pick<Io, 'stderrIsTTY' | 'env'>): boolean {
+  return io.stderrIsTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb'
 }

@@ -28,6 +28,10 @@ export type DiagnosticCode =
   | 'INPUT_UNREADABLE'
   | 'APPLY_REJECTED'
   | 'APPLY_COMMAND_NOT_FOUND'
+  | 'ENDPOINT_CONDITIONS_DEFAULTED'
+  | 'CHAIN_NAME_TOO_LONG'
+  | 'COMMENTS_DROPPED'
+  | 'OUTPUT_UNWRITABLE'
 
 export type Severity = 'error' | 'warning' | 'notice'
 
@@ -87,7 +91,7 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   )
 }
 
-/** Keeps the first MAX_ERRORS errors (sorted) and says how many were left out. */
+/** Keeps the first MAX_ERRORS errors (sorted) and says, last, how many were left out. */
 export function capErrors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const sorted = sortDiagnostics(diagnostics)
   const errors = sorted.filter((d) => d.severity === 'error')
@@ -96,12 +100,6 @@ export function capErrors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const last = errors[MAX_ERRORS - 1]!
   return [
     ...sorted.filter((d) => d.severity !== 'error' || kept.has(d)),
-    {
-      severity: 'error',
-      code: 'TOO_MANY_ERRORS',
-      message: `${errors.length - MAX_ERRORS} more errors not shown`,
-      file: last.file,
-      line: Number.MAX_SAFE_INTEGER,
-    },
+    { severity: 'error', code: 'TOO_MANY_ERRORS', message: `${errors.length - MAX_ERRORS} more error${errors.length - MAX_ERRORS === 1 ? '' : 's'} not shown (svcc reports the first ${MAX_ERRORS})`, file: last.file },
   ]
 }

@@ -7,10 +7,18 @@ export interface FormatOptions {
   readonly color?: boolean
 }
 
-/** "spec.ports[1].port": brackets are 0-based, as zod and kubectl print them. */
+/**
+ * "spec.ports[1].port": brackets are 0-based, as zod and kubectl print them. Keys that are not
+ * plain words (label keys such as kubernetes.io/service-name) are quoted, as in kubectl's JSONPath:
+ * metadata.labels["kubernetes.io/service-name"].
+ */
 export function formatPath(path: readonly PathSegment[]): string {
   let out = ''
-  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`
+    else if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += `[${JSON.stringify(seg)}]`
+    else out += out === '' ? seg : `.${seg}`
+  }
   return out
 }
 
@@ -18,15 +26,22 @@ function position(l: Location): string {
   return l.line !== undefined ? `${l.file}:${l.line}:${l.column ?? 1}` : l.file
 }
 
+/**
+ * One diagnostic as text, without a trailing newline. Everything that came from a manifest
+ * (file names, messages quoting values, source lines) is sanitised, so a hostile manifest
+ * cannot move the cursor, recolour or reorder the terminal.
+ */
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const paint = (code: string, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text)
   const label = d.severity === 'error' ? paint('1;31', 'error') : d.severity === 'warning' ? paint('1;33', 'warning') : paint('1;36', 'notice')
-  const lines = [`${position(d)}: ${label}: ${d.message} [${d.code}]`]
+  const lines = [`${sanitize(position(d))}: ${label}: ${sanitize(d.message)} ${paint('2', `[${d.code}]`)}`]
   const context = contextLine(d)
   if (context) lines.push(`  ${context}`)
   lines.push(...codeFrame(d, options.sources))
   for (const r of d.related ?? []) {
-    lines.push(`  see ${position(r)}${contextLine(r) ? `: ${contextLine(r)}` : ''}`)
+    const where = contextLine(r)
+    lines.push(`  see ${sanitize(position(r))}${where ? `: ${where}` : ''}`)
+    lines.push(...codeFrame(r, options.sources).map((l) => `  ${l}`))
   }
   return lines.join('\n')
 }
@@ -36,30 +51,49 @@ function contextLine(l: Location): string {
   if (l.doc !== undefined) parts.push(`in document ${l.doc + 1}`)
   if (l.object) parts.push(`(${l.object})`)
   if (l.path && l.path.length > 0) parts.push(`at ${formatPath(l.path)}`)
-  return parts.join(' ')
+  return sanitize(parts.join(' '))
 }
 
-function codeFrame(d: Diagnostic, sources: ReadonlyMap<string, string> | undefined): string[] {
-  const text = sources?.get(d.file)
-  if (text === undefined || d.line === undefined) return []
-  const line = text.split('\n')[d.line - 1]?.replace(/\r$/, '')
+function codeFrame(l: Location, sources: ReadonlyMap<string, string> | undefined): string[] {
+  const text = sources?.get(l.file)
+  if (text === undefined || l.line === undefined) return []
+  const line = text.split('\n')[l.line - 1]?.replace(/\r$/, '')
   if (line === undefined) return []
-  const number = String(d.line)
+  const number = String(l.line)
   const gutter = ' '.repeat(number.length)
-  const column = Math.max(1, d.column ?? 1)
-  const width = Math.max(1, Math.min(d.length ?? 1, line.length - column + 1))
-  return [`  ${number} | ${sanitize(line)}`, `  ${gutter} | ${' '.repeat(column - 1)}${'^'.repeat(width)}`]
+  const column = Math.max(1, l.column ?? 1)
+  // Long lines (minified JSON) are cut around the marker so the frame stays one screen line.
+  const start = column > FRAME_WIDTH ? column - FRAME_CONTEXT : 1
+  const shown = line.slice(start - 1, start - 1 + FRAME_WIDTH)
+  const prefix = start > 1 ? '…' : ''
+  const markerAt = column - start + prefix.length
+  const width = Math.max(1, Math.min(l.length ?? 1, shown.length - (column - start)))
+  return [`  ${number} | ${prefix}${sanitizeFrame(shown)}`, `  ${gutter} | ${' '.repeat(markerAt)}${'^'.repeat(width)}`]
 }
 
-/** Control characters from a manifest must not reach the terminal raw. */
-function sanitize(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+const FRAME_WIDTH = 120
+const FRAME_CONTEXT = 40
+
+/**
+ * C0/C1 controls, DEL, line separators and bidirectional overrides from a manifest must not reach
+ * the terminal raw: they could clear the screen, fake a line or reorder what the user reads.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+export function sanitize(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** As sanitize, but a tab keeps its width of one column so the marker below still lines up. */
+function sanitizeFrame(text: string): string {
+  return sanitize(text.replace(/\t/g, ' '))
 }
 
 /** All diagnostics, then a summary line such as "2 errors, 1 warning". */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: FormatOptions = {}): string {
   if (diagnostics.length === 0) return ''
-  const count = (severity: Diagnostic['severity']) => diagnostics.filter((d) => d.severity === severity).length
+  // TOO_MANY_ERRORS says how many more there are; it is not one of them.
+  const count = (severity: Diagnostic['severity']) => diagnostics.filter((d) => d.severity === severity && d.code !== 'TOO_MANY_ERRORS').length
   const errors = count('error')
   const warnings = count('warning')
   const summary = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '']

@@ -1,7 +1,7 @@
 // YAML/JSON text → one LoadedObject per Kubernetes object, with positions for diagnostics.
-import { LineCounter, parseAllDocuments, type Document } from 'yaml'
 import type { Diagnostic, PathSegment } from '../diagnostics/diagnostic.ts'
 import { locate, type Position } from './locate.ts'
+import { parseSource } from './parse.ts'
 import type { Source } from './source.ts'
 
 /** One Kubernetes object: a document, or one item of a `kind: List` document. */
@@ -34,30 +34,30 @@ export function loadManifests(sources: readonly Source[]): LoadResult {
 }
 
 function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagnostic[]): void {
-  const lineCounter = new LineCounter()
-  const documents = parseAllDocuments(source.text, { lineCounter, uniqueKeys: true, prettyErrors: false })
+  const parsed = parseSource(source)
+  diagnostics.push(...parsed.diagnostics)
   const lines = source.text.split('\n')
   const sourceLine = (line: number) => lines[line - 1]?.replace(/\r$/, '')
-  const list = Array.isArray(documents) ? documents : [documents]
-  list.forEach((document, docIndex) => {
-    if (document.errors.length > 0) {
-      for (const error of document.errors) {
-        const pos = error.linePos?.[0]
-        diagnostics.push({
-          severity: 'error',
-          code: 'YAML_SYNTAX',
-          message: `${firstLine(error.message)} (${error.code})`,
-          file: source.path,
-          doc: docIndex,
-          ...(pos ? { line: pos.line, column: pos.col, length: 1 } : {}),
-        })
-      }
+  parsed.documents.forEach((document, docIndex) => {
+    if (document === undefined) return // its syntax errors are reported
+    let value: unknown
+    try {
+      // Aliases are expanded here; the cap keeps a "billion laughs" document from exhausting memory.
+      value = document.toJS({ maxAliasCount: 100 })
+    } catch (e) {
+      const pos = locate(document, parsed.lineCounter, [])
+      diagnostics.push({
+        severity: 'error',
+        code: 'YAML_SYNTAX',
+        message: `document cannot be read (${e instanceof Error ? e.message : String(e)})`,
+        file: source.path,
+        doc: docIndex,
+        ...(pos ?? {}),
+      })
       return
     }
-    const value: unknown = document.toJS({ maxAliasCount: 100 })
     if (value === null || value === undefined) return // an empty document ("---" alone)
-    const at = (base: readonly PathSegment[]) => (path: readonly PathSegment[]) =>
-      locate(document as Document, lineCounter, [...base, ...path])
+    const at = (base: readonly PathSegment[]) => (path: readonly PathSegment[]) => locate(document, parsed.lineCounter, [...base, ...path])
     if (!isRecord(value)) {
       const pos = at([])([])
       diagnostics.push({
@@ -104,10 +104,6 @@ function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagno
     }
     objects.push({ file: source.path, doc: docIndex, basePath: [], value, locate: at([]), sourceLine })
   })
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,8 +2,10 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { EndpointSliceManifest } from '../manifest/schema/endpoint-slice.ts'
 import type { ServiceManifest } from '../manifest/schema/service.ts'
-import { diagnosticAt, type Validated, type ValidatedManifests } from '../manifest/validate.ts'
+import { HEADLESS_LABEL, SERVICE_NAME_LABEL, SERVICE_PROXY_NAME_LABEL } from '../manifest/labels.ts'
+import { diagnosticAt, type ObjectOrigin, type Validated, type ValidatedManifests } from '../manifest/validate.ts'
 import { byKeys, compareStrings } from './compare.ts'
+import { checkManifests } from './rules/index.ts'
 import { familyOfApi, isLinkLocal, isLoopback, joinHostPort, parseCidr, parseIp, type Ip, type IpFamily } from './ip.ts'
 import {
   endpointsKey,
@@ -16,18 +18,17 @@ import {
   type ServicePortModel,
 } from './types.ts'
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
-export const SERVICE_PROXY_NAME_LABEL = 'service.kubernetes.io/service-proxy-name'
-export const HEADLESS_LABEL = 'service.kubernetes.io/headless'
-
 export interface BuildModelResult {
   readonly model: Model
   readonly diagnostics: Diagnostic[]
 }
 
-/** Pure; the order of the input never shows in the model. */
+/**
+ * Pure; the order of the input never shows in the model. Also runs the manifest rules
+ * (checks across objects that the model no longer shows, such as duplicate names).
+ */
 export function buildModel(manifests: ValidatedManifests): BuildModelResult {
-  const diagnostics: Diagnostic[] = []
+  const diagnostics: Diagnostic[] = checkManifests(manifests)
   const services = manifests.services
     .map((s) => buildService(s, diagnostics))
     .filter((s): s is ServiceModel => s !== undefined)
@@ -51,45 +52,31 @@ function buildService(validated: Validated<ServiceManifest>, diagnostics: Diagno
   const namespace = value.metadata.namespace ?? 'default'
   const name = value.metadata.name
   const labels = value.metadata.labels ?? {}
-  const note = (message: string) =>
-    diagnostics.push(diagnosticAt(origin.source, ['metadata'], 'SERVICE_IGNORED', message, { object: origin.object, severity: 'warning' }))
+  const note = (label: string, message: string) =>
+    diagnostics.push(diagnosticAt(origin.source, ['metadata', 'labels', label], 'SERVICE_IGNORED', message, { object: origin.object, severity: 'warning' }))
 
   if (SERVICE_PROXY_NAME_LABEL in labels) {
-    note(`has the ${SERVICE_PROXY_NAME_LABEL} label, so kube-proxy leaves it to another proxy: no rules`)
+    note(SERVICE_PROXY_NAME_LABEL, `has the ${SERVICE_PROXY_NAME_LABEL} label, so kube-proxy leaves it to another proxy: no rules`)
     return undefined
   }
   if (HEADLESS_LABEL in labels) {
-    note(`has the ${HEADLESS_LABEL} label, which kube-proxy ignores: no rules`)
+    note(HEADLESS_LABEL, `has the ${HEADLESS_LABEL} label, which kube-proxy ignores: no rules`)
     return undefined
   }
   // Headless and ExternalName Services are DNS-only: kube-proxy writes nothing for them.
-  if (spec.type === 'ExternalName' || !spec.clusterIP || spec.clusterIP === 'None') return undefined
-
-  const clusterIPs: Partial<Record<IpFamily, Ip>> = {}
-  const families = spec.ipFamilies ?? []
-  if (families.length === 0) {
-    const ip = parseIp(spec.clusterIP)
-    if (ip) clusterIPs[ip.family] = ip
-    else diagnostics.push(diagnosticAt(origin.source, ['spec', 'clusterIP'], 'INVALID_IP', `clusterIP ${JSON.stringify(spec.clusterIP)} is not a valid IP address`, { object: origin.object }))
-  } else {
-    const list = spec.clusterIPs && spec.clusterIPs.length > 0 ? spec.clusterIPs : [spec.clusterIP]
-    families.forEach((apiFamily, i) => {
-      const text = list[i]
-      if (text === undefined) return
-      const ip = parseIp(text)
-      const path = spec.clusterIPs && spec.clusterIPs.length > 0 ? ['spec', 'clusterIPs', i] : ['spec', 'clusterIP']
-      if (!ip) {
-        diagnostics.push(diagnosticAt(origin.source, path, 'INVALID_IP', `${JSON.stringify(text)} is not a valid IP address`, { object: origin.object }))
-        return
-      }
-      if (ip.family !== familyOfApi(apiFamily)) {
-        diagnostics.push(diagnosticAt(origin.source, path, 'INVALID_FIELD', `cluster IP ${ip.text} is not ${apiFamily} as spec.ipFamilies[${i}] says`, { object: origin.object }))
-        return
-      }
-      clusterIPs[ip.family] = ip
-    })
+  const primary = spec.clusterIP || spec.clusterIPs?.[0]
+  if (spec.type === 'ExternalName' || primary === 'None') return undefined
+  if (!primary) {
+    // The API server would have allocated one; a hand-written manifest without it gets no rules.
+    diagnostics.push(
+      diagnosticAt(origin.source, ['spec'], 'SERVICE_IGNORED', 'has no spec.clusterIP (the API server allocates one; give it, or "None" for a headless Service): no rules', {
+        object: origin.object,
+        severity: 'warning',
+      }),
+    )
+    return undefined
   }
-
+  const clusterIPs = buildClusterIPs(validated, primary, diagnostics)
   const type = spec.type ?? ''
   const externalIPs = (spec.externalIPs ?? []).map((t) => parseIp(t)).filter((ip): ip is Ip => ip !== undefined)
   const loadBalancerIPs = (value.status?.loadBalancer?.ingress ?? [])
@@ -130,6 +117,49 @@ function buildService(validated: Validated<ServiceManifest>, diagnostics: Diagno
   }
 }
 
+/**
+ * The cluster IP per family. Without spec.ipFamilies kube-proxy reads only spec.clusterIP
+ * (GetClusterIPByFamily); every listed address must still be an IP of the family it claims.
+ */
+function buildClusterIPs(validated: Validated<ServiceManifest>, primary: string, diagnostics: Diagnostic[]): Partial<Record<IpFamily, Ip>> {
+  const { value, origin } = validated
+  const spec = value.spec
+  const error = (path: (string | number)[], code: 'INVALID_IP' | 'INVALID_FIELD', message: string) =>
+    diagnostics.push(diagnosticAt(origin.source, path, code, message, { object: origin.object }))
+  const list = spec.clusterIPs && spec.clusterIPs.length > 0 ? spec.clusterIPs : undefined
+  const parsed = (list ?? [primary]).map((text, i) => {
+    const path = list ? ['spec', 'clusterIPs', i] : spec.clusterIP ? ['spec', 'clusterIP'] : ['spec', 'clusterIPs', 0]
+    const ip = parseIp(text)
+    if (!ip) error(path, 'INVALID_IP', `${JSON.stringify(text)} is not a valid IP address`)
+    return { ip, path }
+  })
+  if (list && spec.clusterIP) {
+    // The API server keeps clusterIP equal to clusterIPs[0]; two different answers are a broken manifest.
+    const legacy = parseIp(spec.clusterIP)
+    if (!legacy) error(['spec', 'clusterIP'], 'INVALID_IP', `${JSON.stringify(spec.clusterIP)} is not a valid IP address`)
+    else if (parsed[0]?.ip && legacy.text !== parsed[0].ip.text)
+      error(['spec', 'clusterIP'], 'INVALID_FIELD', `clusterIP ${legacy.text} must be the first entry of clusterIPs (${parsed[0].ip.text})`)
+  }
+
+  const clusterIPs: Partial<Record<IpFamily, Ip>> = {}
+  const families = spec.ipFamilies ?? []
+  if (families.length === 0) {
+    const ip = parseIp(primary)
+    if (ip) clusterIPs[ip.family] = ip
+    return clusterIPs
+  }
+  families.forEach((apiFamily, i) => {
+    const entry = parsed[i]
+    if (!entry?.ip) return
+    if (entry.ip.family !== familyOfApi(apiFamily)) {
+      error(entry.path, 'INVALID_FIELD', `cluster IP ${entry.ip.text} is not ${apiFamily} as spec.ipFamilies[${i}] says`)
+      return
+    }
+    clusterIPs[entry.ip.family] = entry.ip
+  })
+  return clusterIPs
+}
+
 interface Candidate {
   readonly endpoint: EndpointModel
   readonly sliceName: string
@@ -149,8 +179,9 @@ function buildEndpoints(slices: readonly Validated<EndpointSliceManifest>[], dia
       warn(['metadata', 'labels'], 'SLICE_IGNORED', `has no ${SERVICE_NAME_LABEL} label, so it belongs to no Service`)
       continue
     }
-    if (SERVICE_PROXY_NAME_LABEL in labels || HEADLESS_LABEL in labels) {
-      warn(['metadata', 'labels'], 'SLICE_IGNORED', `has the ${SERVICE_PROXY_NAME_LABEL in labels ? SERVICE_PROXY_NAME_LABEL : HEADLESS_LABEL} label, which kube-proxy ignores`)
+    const ignoredBy = [SERVICE_PROXY_NAME_LABEL, HEADLESS_LABEL].find((l) => l in labels)
+    if (ignoredBy) {
+      warn(['metadata', 'labels', ignoredBy], 'SLICE_IGNORED', `has the ${ignoredBy} label, which kube-proxy ignores`)
       continue
     }
     if (value.addressType === 'FQDN') {
@@ -161,24 +192,19 @@ function buildEndpoints(slices: readonly Validated<EndpointSliceManifest>[], dia
     const ports = value.ports ?? []
     const endpoints = value.endpoints ?? []
     const parsed = endpoints.map((ep, i) => {
-      const address = ep.addresses?.[0]
-      if (address === undefined) {
+      const addresses = ep.addresses ?? []
+      if (addresses.length === 0) {
         warn(['endpoints', i], 'ENDPOINT_IGNORED', 'endpoint has no addresses')
         return undefined
       }
-      const ip = parseIp(address)
-      const at = ['endpoints', i, 'addresses', 0]
-      const error = (code: 'INVALID_IP' | 'INVALID_FIELD', message: string) => {
-        diagnostics.push(diagnosticAt(origin.source, at, code, message, { object: origin.object }))
-        return undefined
-      }
-      if (!ip) return error('INVALID_IP', `${JSON.stringify(address)} is not a valid IP address`)
-      if (ip.family !== family) return error('INVALID_FIELD', `${ip.text} is not an ${value.addressType} address, but the slice's addressType is ${value.addressType}`)
-      // The Service docs forbid these as endpoint addresses; kube-proxy would DNAT to the node itself.
-      if (isLoopback(ip)) return error('INVALID_IP', `endpoint address ${ip.text} is a loopback address`)
-      if (isLinkLocal(ip)) return error('INVALID_IP', `endpoint address ${ip.text} is a link-local address`)
-      return { ep, ip, index: i }
+      // kube-proxy uses only the first address, but every one must be valid (the API server checks them all).
+      const ips = addresses.map((address, j) => checkEndpointAddress(address, value.addressType as 'IPv4' | 'IPv6', family, (code, message) => {
+        diagnostics.push(diagnosticAt(origin.source, ['endpoints', i, 'addresses', j], code, message, { object: origin.object }))
+      }))
+      const ip = ips[0]
+      return ip && ips.every((x) => x !== undefined) ? { ep, ip, index: i } : undefined
     })
+    noteDefaultedConditions(value, origin, diagnostics)
     ports.forEach((port, portIndex) => {
       if (port.name === undefined || port.name === null) {
         warn(['ports', portIndex], 'SLICE_IGNORED', 'slice port has no name, so kube-proxy ignores it (the unnamed port is name: "")')
@@ -222,6 +248,39 @@ function buildEndpoints(slices: readonly Validated<EndpointSliceManifest>[], dia
     result.set(key, [...chosen.values()].sort(byKeys((e) => e.endpoint)))
   }
   return result
+}
+
+/** An IP of the slice's family that a Service may send traffic to; otherwise reports why not. */
+function checkEndpointAddress(
+  address: string,
+  addressType: 'IPv4' | 'IPv6',
+  family: IpFamily,
+  report: (code: 'INVALID_IP' | 'INVALID_FIELD', message: string) => void,
+): Ip | undefined {
+  const ip = parseIp(address)
+  if (!ip) return void report('INVALID_IP', `${JSON.stringify(address)} is not a valid IP address`)
+  if (ip.family !== family) return void report('INVALID_FIELD', `${ip.text} is not an ${addressType} address, but the slice's addressType is ${addressType}`)
+  // The API server forbids these as endpoint addresses; kube-proxy would DNAT to the node itself.
+  if (isLoopback(ip)) return void report('INVALID_IP', `endpoint address ${ip.text} is a loopback address`)
+  if (isLinkLocal(ip)) return void report('INVALID_IP', `endpoint address ${ip.text} is a link-local address`)
+  return ip
+}
+
+/**
+ * The API defines a missing ready (or serving) condition as true, so such endpoints get traffic.
+ * That is correct but easy to miss in a hand-written slice: one notice per slice says so.
+ */
+function noteDefaultedConditions(value: EndpointSliceManifest, origin: ObjectOrigin, diagnostics: Diagnostic[]): void {
+  const defaulted = (value.endpoints ?? []).flatMap((ep, i) => (ep.conditions?.ready === undefined || ep.conditions.ready === null ? [i] : []))
+  if (defaulted.length === 0) return
+  const first = defaulted[0]!
+  const count = defaulted.length === 1 ? '1 endpoint has' : `${defaulted.length} endpoints have`
+  diagnostics.push(
+    diagnosticAt(origin.source, ['endpoints', first], 'ENDPOINT_CONDITIONS_DEFAULTED', `${count} no ready condition, so ${defaulted.length === 1 ? 'it counts' : 'they count'} as ready (the API default)`, {
+      object: origin.object,
+      severity: 'notice',
+    }),
+  )
 }
 
 function canonicalText(e: EndpointModel): string {

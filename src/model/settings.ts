@@ -60,6 +60,26 @@ export interface ResolveResult {
   readonly diagnostics: Diagnostic[]
 }
 
+/**
+ * Checks what the user gave as flags, before any manifest is read: every bad value is an
+ * INVALID_SETTING error (file "<settings>"), none is dropped silently. Pure.
+ */
+export function checkSettingsInput(input: SettingsInput): Diagnostic[] {
+  const diagnostics: Diagnostic[] = []
+  parseAll(input.nodeIPs, parseIp, '--node-ip', 'an IP address', diagnostics)
+  parseAll(input.clusterCIDRs, parseTrimmedCidr, '--cluster-cidr', 'a CIDR', diagnostics)
+  parseAll(input.serviceCIDRs, parseTrimmedCidr, '--service-cidr', 'a CIDR', diagnostics)
+  parseAll(input.nodePortAddresses, (t) => (t === 'primary' ? t : parseTrimmedCidr(t)), '--nodeport-addresses', 'a CIDR or "primary"', diagnostics)
+  const bit = input.masqueradeBit
+  if (bit !== undefined && !(Number.isInteger(bit) && bit >= 0 && bit <= 31))
+    diagnostics.push(invalidSetting(`--masquerade-bit ${Number.isNaN(bit) ? 'must be a whole number in' : `${bit} is outside`} 0-31 (kube-proxy's fwmark bit)`))
+  return diagnostics
+}
+
+function invalidSetting(message: string): Diagnostic {
+  return { severity: 'error', code: 'INVALID_SETTING', message, file: '<settings>' }
+}
+
 /** Pure. Notices name each setting that fell back to a default, so nothing changes output silently. */
 export function resolveSettings(
   input: SettingsInput,
@@ -68,6 +88,8 @@ export function resolveSettings(
   nodes: readonly NodeModel[],
 ): ResolveResult {
   const diagnostics: Diagnostic[] = []
+  const invalid = checkSettingsInput(input)
+  diagnostics.push(...invalid)
   const notices: string[] = []
   if (configs.length > 1) {
     const second = configs[1]!
@@ -88,7 +110,8 @@ export function resolveSettings(
   nodeName = nodeName.toLowerCase()
   const node = nodes.find((n) => n.name === nodeName)
 
-  let nodeIPs: Ip[] = parseAll(input.nodeIPs, parseIp, '--node-ip', 'an IP address', diagnostics)
+  // Bad flag values are reported once, above; here they are only skipped.
+  let nodeIPs: Ip[] = parseAll(input.nodeIPs, parseIp, '--node-ip', 'an IP address', [])
   if (nodeIPs.length === 0 && node) nodeIPs = [...node.internalIPs]
   if (nodeIPs.length === 0 && config?.bindAddress) {
     const bind = parseIp(config.bindAddress)
@@ -98,7 +121,7 @@ export function resolveSettings(
 
   const zone = input.zone ?? node?.zone
 
-  let clusterCIDRs = parseAll(input.clusterCIDRs, parseTrimmedCidr, '--cluster-cidr', 'a CIDR', diagnostics)
+  let clusterCIDRs = parseAll(input.clusterCIDRs, parseTrimmedCidr, '--cluster-cidr', 'a CIDR', [])
   if (clusterCIDRs.length === 0 && config?.clusterCIDR) clusterCIDRs = cidrs(config.clusterCIDR.split(','))
   const detectLocalMode: DetectLocalMode =
     input.detectLocalMode ?? (nonEmpty(config?.detectLocalMode ?? undefined) as DetectLocalMode | undefined) ?? (clusterCIDRs.length > 0 ? 'ClusterCIDR' : 'None')
@@ -122,7 +145,7 @@ export function resolveSettings(
       nodeIPs: orderByFamily(nodeIPs),
       zone,
       clusterCIDRs,
-      serviceCIDRs: parseAll(input.serviceCIDRs, parseTrimmedCidr, '--service-cidr', 'a CIDR', diagnostics),
+      serviceCIDRs: parseAll(input.serviceCIDRs, parseTrimmedCidr, '--service-cidr', 'a CIDR', []),
       detectLocalMode: detectLocalMode === 'ClusterCIDR' && clusterCIDRs.length === 0 ? 'None' : detectLocalMode,
       bridgeInterface: input.bridgeInterface ?? config?.detectLocal?.bridgeInterface ?? '',
       interfaceNamePrefix: input.interfaceNamePrefix ?? config?.detectLocal?.interfaceNamePrefix ?? '',
@@ -152,7 +175,7 @@ function parseAll<T>(list: readonly string[] | undefined, parse: (t: string) => 
   const out: T[] = []
   for (const text of list ?? []) {
     const value = parse(text)
-    if (value === undefined) diagnostics.push({ severity: 'error', code: 'INVALID_SETTING', message: `${flag} ${JSON.stringify(text)} is not ${what}`, file: '<settings>' })
+    if (value === undefined) diagnostics.push(invalidSetting(`${flag} ${JSON.stringify(text)} is not ${what}`))
     else out.push(value)
   }
   return out

@@ -5,7 +5,10 @@ import type { Origin, Protocol } from '../model/types.ts'
 
 export interface Plan {
   readonly settings: NodeSettings
-  /** One per IP family that the input uses (IPv4 first); a proxier per family, as kube-proxy runs them. */
+  /**
+   * One per IP family the node runs (IPv4 first): a family of any cluster IP or node IP, as
+   * kube-proxy runs one proxier per family of a dual-stack node, even when one has no Services.
+   */
   readonly families: readonly FamilyPlan[]
 }
 

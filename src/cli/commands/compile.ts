@@ -1,7 +1,7 @@
 // `svcc compile`: print the ruleset (stdout carries nothing else) or write it atomically with -o.
 import type { Io } from '../io.ts'
 import type { CompileFlags } from '../options.ts'
-import { buildRuleset, EXIT, type ExitCode } from '../ruleset.ts'
+import { buildRuleset, EXIT, report, type ExitCode } from '../ruleset.ts'
 
 export function compileCommand(files: readonly string[], flags: CompileFlags, io: Io): ExitCode {
   const built = buildRuleset(files, flags, io)
@@ -14,7 +14,9 @@ export function compileCommand(files: readonly string[], flags: CompileFlags, io
   try {
     io.writeFileAtomic(flags.output, text)
   } catch (e) {
-    io.stderr(`${flags.output}: error: cannot write the ruleset (${(e as { code?: string }).code ?? String(e)}) [INPUT_UNREADABLE]\n`)
+    // The temporary file is gone and the target untouched: nothing partial is left behind.
+    const reason = (e as { code?: string }).code ?? (e instanceof Error ? e.message : String(e))
+    report([{ severity: 'error', code: 'OUTPUT_UNWRITABLE', message: `cannot write the ruleset (${reason})`, file: flags.output }], [], flags, io)
     return EXIT.invalidInput
   }
   return EXIT.ok

@@ -8,12 +8,19 @@ export function svccIssue(code: string, message: string) {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 /** RFC 1123 label: what namespaces and Service names must be. */
 export const dnsLabel = z.string().superRefine((value, ctx) => {
   if (value.length > 63 || !DNS_LABEL.test(value))
     ctx.addIssue(svccIssue('INVALID_NAME', `${JSON.stringify(value)} is not a valid DNS label (lower-case letters, digits and '-', at most 63 characters)`))
+})
+
+/** RFC 1035 label: what Service names must be (they become DNS names, so they start with a letter). */
+export const dns1035Label = z.string().superRefine((value, ctx) => {
+  if (value.length > 63 || !DNS_1035_LABEL.test(value))
+    ctx.addIssue(svccIssue('INVALID_NAME', `${JSON.stringify(value)} is not a valid Service name (lower-case letters, digits and '-', starting with a letter, at most 63 characters)`))
 })
 
 /** RFC 1123 subdomain: EndpointSlice and Node names. */
@@ -54,10 +61,20 @@ export const cidrString = z.string().superRefine((value, ctx) => {
   if (!parseCidr(value.trim())) ctx.addIssue(svccIssue('INVALID_CIDR', `${JSON.stringify(value)} is not a valid CIDR`))
 })
 
+/**
+ * Linux interface names (IFNAMSIZ: at most 15 bytes). svcc writes them into rules unquoted, so
+ * only the characters interface names use in practice are accepted.
+ */
+export const interfaceName = z.string().superRefine((value, ctx) => {
+  if (value !== '' && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(value))
+    ctx.addIssue(svccIssue('INVALID_NAME', `${JSON.stringify(value)} is not a usable interface name (letters, digits, '_', '.', '-', at most 15 characters)`))
+})
+
 export const labels = z.record(z.string(), z.string().nullish().transform((v) => v ?? ''))
 
+/** Service metadata. */
 export const objectMeta = z.object({
-  name: dnsLabel,
+  name: dns1035Label,
   namespace: dnsLabel.nullish(),
   labels: labels.nullish(),
 })

@@ -70,7 +70,7 @@ export const serviceSchema = z.object({
           ingress: z
             .array(
               z.object({
-                ip: z.string().nullish(),
+                ip: ipString.nullish(),
                 hostname: z.string().nullish(),
                 ipMode: z.string().nullish(),
               }),
