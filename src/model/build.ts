@@ -77,7 +77,9 @@ function buildService(validated: Validated<ServiceManifest>, diagnostics: Diagno
     return undefined
   }
   const clusterIPs = buildClusterIPs(validated, primary, diagnostics)
-  const type = spec.type ?? ''
+  // The API server stores an unset type as ClusterIP; kube-proxy only ever sees it defaulted, and
+  // a ClusterIP Service with externalIPs is externally accessible (apiservice.ExternallyAccessible).
+  const type = spec.type || 'ClusterIP'
   const externalIPs = (spec.externalIPs ?? []).map((t) => parseIp(t)).filter((ip): ip is Ip => ip !== undefined)
   const loadBalancerIPs = (value.status?.loadBalancer?.ingress ?? [])
     // ipMode Proxy means the load balancer proxies to the node itself: no VIP rules.
