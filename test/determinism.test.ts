@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { parseAllDocuments, stringify } from 'yaml'
 import { run } from '../src/cli/main.ts'
 import { virtualIo } from './cli/virtual-io.ts'
+import { prng } from './helpers/prng.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const MANIFEST = /\.(ya?ml|json)$/
@@ -56,17 +57,6 @@ async function compileFiles(files: Readonly<Record<string, string>>, args: reado
   return { code, out: v.out(), codes, err: v.err() }
 }
 
-/** A small seeded PRNG (mulberry32): fast-check chooses the seed, so failures replay and shrink to a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function shuffle<T>(items: readonly T[], rnd: () => number): T[] {
   const out = [...items]

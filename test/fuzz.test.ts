@@ -6,6 +6,7 @@ import { expect, it } from 'vitest'
 import { parseAllDocuments, stringify } from 'yaml'
 import { run } from '../src/cli/main.ts'
 import { virtualIo } from './cli/virtual-io.ts'
+import { prng } from './helpers/prng.ts'
 
 const CASES = 10_000
 const SEED = 0x5eed
@@ -27,16 +28,6 @@ const SEEDS = [...walk('fixtures/cases'), ...walk('fixtures/kube-proxy')]
   .filter((text) => text.length < 20_000)
   .map((text) => ({ text, values: (parseAllDocuments(text) as unknown as { errors: unknown[]; toJS(): unknown }[]).map((d) => (d.errors.length > 0 ? undefined : d.toJS())) }))
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Rnd = () => number
 const pick = <T>(rnd: Rnd, items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!

@@ -1,39 +1,13 @@
 // kube-proxy's nftables packet-flow cases, traced through the nft text svcc renders for each setup.
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compile } from '../src/compile.ts'
-import type { SettingsInput } from '../src/model/settings.ts'
 import { renderNft } from '../src/render/nft/render.ts'
-import { HARNESS_LOCAL_IPS, NFTABLES_HARNESS } from './helpers/kube-proxy-harness.ts'
+import { HARNESS_LOCAL_IPS } from './helpers/kube-proxy-harness.ts'
+import { flowSettings, loadFlowTable, type FlowCase } from './helpers/kube-proxy-flows.ts'
 import { parseNft, traceNft, type NftRuleset } from './helpers/nft-trace.ts'
 
-interface Flow {
-  readonly name: string
-  readonly sourceIP: string
-  readonly destIP: string
-  readonly destPort: number
-  readonly protocol: 'TCP' | 'UDP' | 'SCTP'
-  readonly output: string
-  readonly masq: boolean
-}
-
-interface FlowCase {
-  readonly test: string
-  readonly subtest: string
-  readonly setup: string
-  readonly settings: {
-    readonly family: 'IPv4' | 'IPv6'
-    readonly nodePortAddresses: readonly string[] | null
-    readonly masqueradeAll: boolean
-    readonly localDetector: boolean
-  }
-  readonly overridesFromBase?: readonly string[]
-  readonly flows: readonly Flow[]
-}
-
-const FIXTURES = 'fixtures/kube-proxy/nftables/flows'
-const at = (file: string) => new URL(`../${FIXTURES}/${file}`, import.meta.url)
-const cases = (JSON.parse(readFileSync(at('flows.json'), 'utf8')) as { cases: FlowCase[] }).cases
+const table = loadFlowTable('nftables')
+const cases = table.cases
 
 /** Case executions per test function (research/kube-proxy-nftables-tests.md, summary table). */
 const EXECUTIONS: Record<string, number> = {
@@ -49,24 +23,13 @@ const EXECUTIONS: Record<string, number> = {
   TestInternalExternalMasquerade: 108,
 }
 
-function settingsFor(c: FlowCase): SettingsInput {
-  const s = c.settings
-  return {
-    ...NFTABLES_HARNESS,
-    ...(s.nodePortAddresses ? { nodePortAddresses: s.nodePortAddresses } : {}),
-    masqueradeAll: s.masqueradeAll,
-    // kube-proxy's NewNoOpLocalDetector(): no pod CIDR, so no rule can tell pod traffic apart.
-    ...(s.localDetector ? {} : { clusterCIDRs: [], detectLocalMode: 'None' as const }),
-  }
-}
-
 /** Compiled and rendered once per case, on first use, so a compile failure fails that case's flows. */
 function ruleset(c: FlowCase): () => NftRuleset {
   let parsed: NftRuleset | undefined
   return () => {
     if (parsed) return parsed
-    const path = `${FIXTURES}/${c.setup}`
-    const result = compile([{ path, text: readFileSync(at(c.setup), 'utf8') }], { format: 'nft', settings: settingsFor(c) })
+    const path = `fixtures/kube-proxy/nftables/flows/${c.setup}`
+    const result = compile([{ path, text: table.setup(c) }], { format: 'nft', settings: flowSettings('nftables', c.settings, 'nft') })
     if (!result.ok) throw new Error(`${path} does not compile:\n${result.diagnostics.map((d) => `${d.code}: ${d.message}`).join('\n')}`)
     const family = c.settings.family === 'IPv4' ? 'ipv4' : 'ipv6'
     if (!result.plan.families.some((f) => f.family === family)) throw new Error(`${path}: the plan has no ${family} family`)
@@ -101,7 +64,7 @@ for (const c of cases) {
   const trace = ruleset(c)
   describe(`${c.test}${c.subtest ? ` / ${c.subtest}` : ''}`, () => {
     for (const flow of c.flows) {
-      const proto = flow.protocol.toLowerCase()
+      const proto = (flow.protocol ?? 'TCP').toLowerCase()
       it(`${flow.name} (${proto} ${flow.sourceIP} → ${flow.destIP}:${flow.destPort})`, () => {
         const result = traceNft(trace(), { sourceIP: flow.sourceIP, destIP: flow.destIP, destPort: flow.destPort, protocol: proto }, HARNESS_LOCAL_IPS)
         expect({ output: result.output, masq: result.masq }, `rules that acted:\n${result.matched.join('\n')}`).toEqual({ output: flow.output, masq: flow.masq })

@@ -1,38 +1,11 @@
 // Every kube-proxy packet-flow case through traceRendered, in both formats: endpoints, masquerade and verdict as the reference says.
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../src/compile.ts'
-import type { SettingsInput } from '../../src/model/settings.ts'
 import { renderIptables } from '../../src/render/iptables/render.ts'
 import { renderNft } from '../../src/render/nft/render.ts'
 import { traceRendered, type BranchOutcome, type TraceFormat, type TraceResult } from '../../src/trace/index.ts'
-import { HARNESS_LOCAL_IPS, IPTABLES_HARNESS, NFTABLES_HARNESS } from '../helpers/kube-proxy-harness.ts'
-
-type Suite = 'iptables' | 'nftables'
-
-interface Flow {
-  readonly name: string
-  readonly sourceIP: string
-  readonly destIP: string
-  readonly destPort: number
-  readonly protocol?: 'TCP' | 'UDP' | 'SCTP'
-  readonly output: string
-  readonly masq: boolean
-}
-
-interface FlowCase {
-  readonly test: string
-  readonly subtest: string
-  readonly setup: string
-  readonly settings: {
-    readonly family: 'IPv4' | 'IPv6'
-    readonly nodePortAddresses: readonly string[] | null
-    readonly masqueradeAll: boolean
-    readonly localDetector: boolean
-    readonly localhostNodePorts?: boolean
-  }
-  readonly flows: readonly Flow[]
-}
+import { HARNESS_LOCAL_IPS } from '../helpers/kube-proxy-harness.ts'
+import { flowSettings, loadFlowTable, type Flow, type FlowCase, type FlowSuite as Suite } from '../helpers/kube-proxy-flows.ts'
 
 /** The comparable part of a trace: the endpoint set, the masquerade flag and the verdict. */
 interface Seen {
@@ -41,10 +14,8 @@ interface Seen {
   readonly verdict: BranchOutcome
 }
 
-const dir = (suite: Suite) => new URL(`../../fixtures/kube-proxy/${suite}/flows/`, import.meta.url)
-const read = (suite: Suite, file: string) => readFileSync(new URL(file, dir(suite)), 'utf8')
-const load = (suite: Suite) => (JSON.parse(read(suite, 'flows.json')) as { cases: FlowCase[] }).cases
-const SUITES = { iptables: load('iptables'), nftables: load('nftables') } as const
+const TABLES = { iptables: loadFlowTable('iptables'), nftables: loadFlowTable('nftables') } as const
+const SUITES = { iptables: TABLES.iptables.cases, nftables: TABLES.nftables.cases } as const
 /** proxier_test.go's totals for each backend. */
 const TOTALS = { iptables: 239, nftables: 207 } as const
 
@@ -60,31 +31,13 @@ function seen(t: TraceResult): Seen {
   return { endpoints: t.endpoints.map((e) => e.endpoint).sort(), masq: t.masquerade.masqueraded, verdict: t.verdict.kind }
 }
 
-/**
- * The case's proxier settings for a format. A setup always gets its own backend's harness
- * node; run through the other format it keeps that node, so the two formats see one cluster.
- * iptables' default NodePort addresses are every local address, nft's only the primary IP:
- * iptables cases without nodePortAddresses say so explicitly when rendered as nft.
- */
-function settingsFor(suite: Suite, c: FlowCase, format: TraceFormat): SettingsInput {
-  const s = c.settings
-  return {
-    ...(suite === 'iptables' ? IPTABLES_HARNESS : NFTABLES_HARNESS),
-    ...(s.localhostNodePorts === undefined ? {} : { localhostNodePorts: s.localhostNodePorts }),
-    masqueradeAll: s.masqueradeAll,
-    ...(s.nodePortAddresses !== null ? { nodePortAddresses: s.nodePortAddresses } : suite === 'iptables' && format === 'nft' ? { nodePortAddresses: ['0.0.0.0/0', '::/0'] } : {}),
-    // kube-proxy's "no LocalTrafficDetector" is svcc's detect-local mode None.
-    ...(s.localDetector ? {} : { clusterCIDRs: [], detectLocalMode: 'None' as const }),
-  }
-}
-
 const rendered = new Map<string, string>()
 
 function render(suite: Suite, c: FlowCase, format: TraceFormat): string {
   const key = `${suite} ${format} ${c.setup} ${JSON.stringify(c.settings)}`
   const cached = rendered.get(key)
   if (cached !== undefined) return cached
-  const result = compile([{ path: c.setup, text: read(suite, c.setup) }], { format, settings: settingsFor(suite, c, format) })
+  const result = compile([{ path: c.setup, text: TABLES[suite].setup(c) }], { format, settings: flowSettings(suite, c.settings, format) })
   if (!result.ok) throw new Error(`${c.setup} does not compile: ${result.diagnostics.map((d) => d.message).join('; ')}`)
   const family = result.plan.families.find((f) => f.family === (c.settings.family === 'IPv4' ? 'ipv4' : 'ipv6'))
   if (!family) throw new Error(`${c.setup}: no ${c.settings.family} family in the plan`)
