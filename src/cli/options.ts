@@ -19,6 +19,7 @@ export interface CompileFlags {
   localhostNodeports?: boolean
   detectLocalMode?: DetectLocalMode
   ipFamily?: 'ipv4' | 'ipv6'
+  profile?: 'kube-proxy' | 'fast'
   nfacct?: boolean
   randomFully?: boolean
   tcpBeLiberal?: boolean
@@ -57,6 +58,11 @@ export function addCompileOptions(command: Command, { output = true } = {}): Com
     .option('--localhost-nodeports', 'iptables: NodePorts also answer on 127.0.0.1 (default: on)')
     .option('--no-localhost-nodeports', 'iptables: NodePorts do not answer on 127.0.0.1')
     .addOption(new Option('--detect-local-mode <mode>', 'how pod traffic is recognised (default: ClusterCIDR when a cluster CIDR is set, else None; e.g. --detect-local-mode NodeCIDR)').choices(['ClusterCIDR', 'NodeCIDR', 'None']))
+    .addOption(
+      new Option('--profile <profile>', "nft: kube-proxy prints kube-proxy's own text; fast prints the same packet behaviour in a shape the kernel loads in linear time (see README)")
+        .choices(['kube-proxy', 'fast'])
+        .default('kube-proxy'),
+    )
     .addOption(new Option('--ip-family <family>', 'iptables: which family to print; ipv6 prints an ip6tables-restore ruleset (default: the first family the input uses; e.g. --ip-family ipv6)').choices(['ipv4', 'ipv6']))
     .option('--no-nfacct', 'iptables: leave out the nfacct counter matches, for kernels or namespaces without nfacct (default: counters on)')
     .option('--random-fully', "iptables: MASQUERADE --random-fully (default: off, as in kube-proxy's tests)")

@@ -9,6 +9,7 @@ import { checkSettingsInput, type Format } from '../model/settings.ts'
 import type { FamilyPlan, Plan } from '../plan/types.ts'
 import { renderIptables } from '../render/iptables/render.ts'
 import type { Rendered } from '../render/line-writer.ts'
+import { renderNftFast } from '../render/nft/fast.ts'
 import { renderNft } from '../render/nft/render.ts'
 import { readInputs } from './inputs.ts'
 import type { Io } from './io.ts'
@@ -81,13 +82,13 @@ export function buildRuleset(files: readonly string[], flags: CompileFlags, io: 
         file: '<settings>',
       })
   }
-  const lint = lintRuleset(family ? [family] : result.plan.families, flags.format)
+  const lint = lintRuleset(family ? [family] : result.plan.families, flags.format, flags.profile ?? 'kube-proxy')
   report(shown(sortDiagnostics([...result.diagnostics, ...extra, ...lint])), inputs.sources, flags, io)
   if (hasErrors(lint)) return { ok: false, exitCode: EXIT.invalidInput }
 
   const ruleset: Ruleset = family
     ? { format: 'iptables', family: family.family, rendered: renderIptables(family), plan: result.plan }
-    : { format: 'nft', family: undefined, rendered: renderNft(result.plan), plan: result.plan }
+    : { format: 'nft', family: undefined, rendered: flags.profile === 'fast' ? renderNftFast(result.plan) : renderNft(result.plan), plan: result.plan }
   return { ok: true, ruleset }
 }
 

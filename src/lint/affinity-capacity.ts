@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts'
 import { diagnosticAt } from '../manifest/validate.ts'
 import type { Format } from '../model/settings.ts'
 import type { FamilyPlan } from '../plan/types.ts'
+import type { Profile } from './index.ts'
 
 /** xt_recent's ip_list_tot default: addresses kept per list (one list per endpoint in kube-proxy's rules). */
 export const RECENT_LIST_MAX = 100
@@ -14,9 +15,10 @@ export const DYNAMIC_SET_MAX = 65535
  * iptables: a warning, because `-m recent` lists hold 100 addresses unless xt_recent is loaded with
  * a larger ip_list_tot, and 100 clients per endpoint is easily reached. nft: a notice, because the
  * affinity sets (no size, like kube-proxy's) hold 65535, far above what one endpoint usually sees;
- * a warning on every such Service would teach users to ignore warnings.
+ * a warning on every such Service would teach users to ignore warnings. The fast nft profile keeps
+ * one set per service port instead of one per endpoint, so the bound is per port: a warning.
  */
-export function affinityCapacityRule(families: readonly FamilyPlan[], format: Format): Diagnostic[] {
+export function affinityCapacityRule(families: readonly FamilyPlan[], format: Format, profile: Profile): Diagnostic[] {
   const seen = new Set<string>()
   const diagnostics: Diagnostic[] = []
   for (const family of families) {
@@ -25,11 +27,12 @@ export function affinityCapacityRule(families: readonly FamilyPlan[], format: Fo
       const service = `${sp.namespace}/${sp.name}`
       if (seen.has(service)) continue
       seen.add(service)
+      const fast = format === 'nft' && profile === 'fast'
       const message =
         format === 'iptables'
           ? `ClientIP affinity in iptables keeps at most ${RECENT_LIST_MAX} client addresses per endpoint (xt_recent ip_list_tot): past ${RECENT_LIST_MAX} clients per endpoint on this node, the oldest lose stickiness unless xt_recent is loaded with a larger ip_list_tot`
-          : `ClientIP affinity in nft keeps at most ${DYNAMIC_SET_MAX} client addresses per endpoint (a dynamic set without a size): past that, new clients get no stickiness`
-      const severity = format === 'iptables' ? 'warning' : 'notice'
+          : `ClientIP affinity in nft keeps at most ${DYNAMIC_SET_MAX} client addresses per ${fast ? 'service port (the fast profile has one set per port)' : 'endpoint'} (a dynamic set without a size): past that, new clients get no stickiness`
+      const severity = format === 'iptables' || fast ? 'warning' : 'notice'
       diagnostics.push(diagnosticAt(sp.origin.object.source, ['spec', 'sessionAffinity'], 'KERNEL_LIMIT', message, { object: sp.origin.object.object, severity }))
     }
   }

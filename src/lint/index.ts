@@ -6,7 +6,10 @@ import { affinityCapacityRule } from './affinity-capacity.ts'
 import { chainNamesRule } from './chain-names.ts'
 import { commentsDroppedRule } from './comments-dropped.ts'
 
-export type LintRule = (families: readonly FamilyPlan[], format: Format) => Diagnostic[]
+/** nft's two shapes of the same behaviour: kube-proxy's text, or svcc's fast-loading one. */
+export type Profile = 'kube-proxy' | 'fast'
+
+export type LintRule = (families: readonly FamilyPlan[], format: Format, profile: Profile) => Diagnostic[]
 
 export const lintRules: readonly LintRule[] = [affinityCapacityRule, chainNamesRule, commentsDroppedRule]
 
@@ -14,6 +17,6 @@ export const lintRules: readonly LintRule[] = [affinityCapacityRule, chainNamesR
  * `families` are the ones being printed (iptables prints one family per run, nft all of them).
  * Returns sorted diagnostics; an error (a name the kernel refuses) means the ruleset must not be used.
  */
-export function lintRuleset(families: readonly FamilyPlan[], format: Format, rules: readonly LintRule[] = lintRules): Diagnostic[] {
-  return sortDiagnostics(rules.flatMap((rule) => rule(families, format)))
+export function lintRuleset(families: readonly FamilyPlan[], format: Format, profile: Profile = 'kube-proxy', rules: readonly LintRule[] = lintRules): Diagnostic[] {
+  return sortDiagnostics(rules.flatMap((rule) => rule(families, format, profile)))
 }

@@ -88,10 +88,16 @@ function planServicePort(
     zone: settings.zone,
     preferSameTrafficDistribution: settings.preferSameTrafficDistribution,
   })
+  // The four lists share endpoint objects; strip each endpoint once, so they share the stripped ones too.
+  const stripped = new Map<object, unknown>()
   const strip = <T extends object>(list: readonly T[]) =>
     list.map((e) => {
-      const { zoneHints: _z, nodeHints: _n, ...rest } = e as T & { zoneHints?: unknown; nodeHints?: unknown }
-      return rest
+      let s = stripped.get(e)
+      if (s === undefined) {
+        const { zoneHints: _z, nodeHints: _n, ...rest } = e as T & { zoneHints?: unknown; nodeHints?: unknown }
+        stripped.set(e, (s = rest))
+      }
+      return s
     }) as unknown as ServicePortPlan['allEndpoints']
 
   const hasEndpoints = c.hasAnyEndpoints

@@ -26,6 +26,14 @@ describe('ClientIP affinity capacity', () => {
     expect(lint(`${AFFINITY}---\n${SLICE}`, 'nft')).toEqual([expect.objectContaining({ code: 'KERNEL_LIMIT', severity: 'notice', line: 8, column: 20 })])
   })
 
+  it('nft --profile fast: warns, because its one affinity set per service port holds 65535 clients for all endpoints', () => {
+    const result = compileText(`${AFFINITY}---\n${SLICE}`, { nodeName: 'node-a' }, 'nft')
+    if (!result.ok) throw new Error('fixture does not compile')
+    const found = lintRuleset(result.plan.families, 'nft', 'fast')
+    expect(found.map(shape)).toEqual([expect.objectContaining({ code: 'KERNEL_LIMIT', severity: 'warning', line: 8, column: 20 })])
+    expect(found[0]!.message).toContain('per service port')
+  })
+
   it('is quiet without affinity, and without endpoints (no affinity rules then)', () => {
     expect(lint(`${SERVICE}---\n${SLICE}`, 'iptables')).toEqual([])
     expect(lint(AFFINITY, 'iptables')).toEqual([])

@@ -114,7 +114,10 @@ function renderServicePort(plan: FamilyPlan, sp: ServicePortPlan, filter: Iptabl
   if (usesFirewall) nat.declare(firewallChain)
   if (sp.usesClusterChain) nat.declare(clusterChain)
   if (sp.usesLocalChain) nat.declare(localChain)
-  for (const ep of sp.reachableEndpoints) nat.declare(names.endpoint(spn, sp.protocol, ep.endpoint))
+  // Each KUBE-SEP name is a SHA-256; it is needed up to three times per endpoint, so hash once.
+  const seps = new Map(sp.reachableEndpoints.map((ep) => [ep.endpoint, names.endpoint(spn, sp.protocol, ep.endpoint)]))
+  const sepOf = (ep: PlannedEndpoint) => seps.get(ep.endpoint) ?? names.endpoint(spn, sp.protocol, ep.endpoint)
+  for (const ep of sp.reachableEndpoints) nat.declare(sepOf(ep))
 
   // (f) masquerade ClusterIP traffic that does not come from a pod (or all of it with masqueradeAll).
   if (sp.hasInternal) {
@@ -151,7 +154,7 @@ function renderServicePort(plan: FamilyPlan, sp: ServicePortPlan, filter: Iptabl
 
   // (k) one chain per endpoint: hairpin masquerade, then DNAT
   for (const ep of sp.reachableEndpoints) {
-    const sep = names.endpoint(spn, sp.protocol, ep.endpoint)
+    const sep = sepOf(ep)
     const c = plan.largeCluster ? [] : comment(spn)
     nat.rule(ep.origin, sep, c, '-s', address(ep.ip), '-j', 'KUBE-MARK-MASQ')
     const recent = sp.affinityTimeout !== undefined ? ['-m', 'recent', '--name', sep, '--set'] : []
@@ -162,12 +165,12 @@ function renderServicePort(plan: FamilyPlan, sp: ServicePortPlan, filter: Iptabl
     const epComment = (ep: PlannedEndpoint) => (plan.largeCluster ? [] : comment(`${sp.spn} -> ${ep.endpoint}`))
     if (sp.affinityTimeout !== undefined)
       for (const ep of endpoints) {
-        const sep = names.endpoint(sp.spn, sp.protocol, ep.endpoint)
+        const sep = sepOf(ep)
         nat.rule(ep.origin, chain, epComment(ep), '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(sp.affinityTimeout), '--reap', '-j', sep)
       }
     const n = endpoints.length
     endpoints.forEach((ep, i) => {
-      const sep = names.endpoint(sp.spn, sp.protocol, ep.endpoint)
+      const sep = sepOf(ep)
       // Rule i takes 1/(n-i) of what is left, so every endpoint gets 1/n overall.
       const probability = i < n - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', formatProbability(n - i)] : []
       nat.rule(ep.origin, chain, epComment(ep), probability, '-j', sep)

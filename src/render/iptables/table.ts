@@ -1,10 +1,10 @@
 // One iptables table being built: declared chains and their rules, printed in kube-proxy's canonical order.
 import type { Origin } from '../../model/types.ts'
-import { compareStrings } from '../../model/compare.ts'
-import type { LineWriter } from '../line-writer.ts'
+import { joinWords, type LineWriter } from '../line-writer.ts'
 
 interface Rule {
-  readonly words: readonly string[]
+  /** The finished "-A chain words…" line. */
+  readonly text: string
   readonly origin: Origin | undefined
 }
 
@@ -25,7 +25,9 @@ export class IptablesTable {
   rule(origin: Origin | undefined, chain: string, ...words: readonly (string | readonly string[])[]): void {
     const rules = this.#chains.get(chain)
     if (!rules) throw new Error(`svcc internal error: rule for undeclared chain ${chain}`)
-    rules.push({ words: words.flat().filter((w) => w !== ''), origin })
+    // Joined once here (the same words and spacing LineWriter.line would make from '-A', chain, words).
+    const rest = joinWords(words)
+    rules.push({ text: rest === '' ? `-A ${chain}` : `-A ${chain} ${rest}`, origin })
   }
 
   /**
@@ -34,10 +36,10 @@ export class IptablesTable {
    * then the rest, each group by name), so the text is byte-comparable with kube-proxy's.
    */
   write(w: LineWriter): void {
-    const chains = [...this.#chains.keys()].sort(compareChains)
+    const chains = sortChains([...this.#chains.keys()])
     w.line(undefined, `*${this.name}`)
     for (const chain of chains) w.line(undefined, `:${chain} - [0:0]`)
-    for (const chain of chains) for (const rule of this.#chains.get(chain)!) w.line(rule.origin, '-A', chain, rule.words)
+    for (const chain of chains) for (const rule of this.#chains.get(chain)!) w.line(rule.origin, rule.text)
     w.line(undefined, 'COMMIT')
   }
 }
@@ -48,6 +50,14 @@ function chainRank(chain: string): number {
   return chain.startsWith('KUBE-') ? 2 : 3
 }
 
-function compareChains(a: string, b: string): number {
-  return chainRank(a) - chainRank(b) || compareStrings(a, b)
+/**
+ * Sorted by rank, then by name in code-unit order (compareStrings). The rank is prefixed as one
+ * digit and the default sort (which compares UTF-16 code units, as compareStrings does) runs
+ * natively: a comparator function costs about a second per 100k chains.
+ */
+function sortChains(chains: string[]): string[] {
+  return chains
+    .map((c) => `${chainRank(c)}${c}`)
+    .sort()
+    .map((c) => c.slice(1))
 }
