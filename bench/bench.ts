@@ -97,13 +97,7 @@ function medianTiming(runs: (Timing | string)[]): Timing | string {
   return { wall: median(ok.map((r) => r.wall)), cpu: median(ok.map((r) => r.cpu)), rssKiB: median(ok.map((r) => r.rssKiB)) }
 }
 
-function supportsProfileFlag(): boolean {
-  const help = spawnSync('node', [CLI, 'compile', '--help'], { encoding: 'utf8' })
-  return /--profile/.test(help.stdout ?? '')
-}
-
-function compileArgv(output: Output, input: string, out: string, profileFlag: boolean): string[] {
-  if (output === 'nft-fast' && !profileFlag) return ['node', join(ROOT, 'bench/fast-compile.mjs'), input, ...BENCH_ARGS, '-q', '-o', out]
+function compileArgv(output: Output, input: string, out: string): string[] {
   const format = output === 'iptables' ? ['--format', 'iptables'] : ['--format', 'nft']
   const profile = output === 'nft-fast' ? ['--profile', 'fast'] : []
   return ['node', CLI, 'compile', input, ...BENCH_ARGS, ...format, ...profile, '-q', '-o', out]
@@ -170,7 +164,6 @@ function main(): void {
     process.stderr.write('bench: not root, so the kernel loads are skipped\n')
     o.kernel = false
   }
-  const profileFlag = o.outputs.includes('nft-fast') && supportsProfileFlag()
   const dir = mkdtempSync(join(tmpdir(), 'svcc-bench-'))
   const rows: Row[] = []
   try {
@@ -180,7 +173,7 @@ function main(): void {
       writeFileSync(input, text)
       for (const output of o.outputs) {
         const out = join(dir, `out-${services}-${output}.${output === 'iptables' ? 'ipt' : 'nft'}`)
-        const runs = Array.from({ length: o.runs }, () => timed(compileArgv(output, input, out, profileFlag), dir))
+        const runs = Array.from({ length: o.runs }, () => timed(compileArgv(output, input, out), dir))
         const compile = medianTiming(runs)
         const bytes = existsSync(out) ? statSync(out).size : 0
         const load = o.kernel && typeof compile !== 'string' ? kernelLoad(output, out, dir, o.runs) : { timing: 'skipped', runs: 0 }
@@ -198,7 +191,7 @@ function main(): void {
     [
       `svcc bench: ${o.input.toUpperCase()} input (${rows.map((r) => `${r.services} Services: ${(r.inputBytes / 1e6).toFixed(1)} MB`).filter((x, i, a) => a.indexOf(x) === i).join(', ')}), median of ${o.runs} run(s)`,
       `machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, kernel ${release()}, node ${process.version}, ${version(['nft', '--version'])}, ${version(['iptables', '--version'])}`,
-      `mix per size: ~80% ClusterIP, ~12% NodePort, ~8% LoadBalancer (half with source ranges), ~5% ClientIP affinity, ~1/3 of NodePort/LB with externalTrafficPolicy Local, 50 nodes; outputs: nft = kube-proxy-identical, nft-fast = --profile fast${profileFlag ? '' : ' (via bench/fast-compile.mjs)'}`,
+      `mix per size: ~80% ClusterIP, ~12% NodePort, ~8% LoadBalancer (half with source ranges), ~5% ClientIP affinity, ~1/3 of NodePort/LB with externalTrafficPolicy Local, 50 nodes; outputs: nft = kube-proxy-identical, nft-fast = --profile fast`,
       '',
       table(rows, o),
       '',

@@ -9,6 +9,7 @@
 // from 10.96.0.0/12, LoadBalancer IPs from 198.18.0.0/15.
 // Written as kubectl writes them: YAML documents (`kubectl get svc,endpointslices -A -o yaml`
 // split into documents) or one JSON List with 4-space indent (`-o json`).
+import { prng } from '../test/helpers/prng.ts'
 
 /** The CLI flags that go with a generated cluster. */
 export const BENCH_ARGS = ['--node-name', 'node-0', '--node-ip', '192.168.0.10', '--cluster-cidr', '10.128.0.0/9', '--service-cidr', '10.96.0.0/12']
@@ -33,17 +34,6 @@ export interface ClusterStats {
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 
-/** mulberry32: tiny, fast and good enough to pick a mix; Math.random would make runs differ. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const ipv4 = (n: number) => `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
 const CLUSTER_BASE = (10 << 24) | (96 << 16)
