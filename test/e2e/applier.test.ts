@@ -13,6 +13,7 @@ import type { Lab } from './lab.ts'
 import { applyToNode, describeProblems, type Format, type RenderedRules } from './load.ts'
 import { describeLab, FORMATS } from './suite.ts'
 import { EXTERNAL_CLIENT, NODE_IP, POD_CLIENT } from './topology.ts'
+import { tracerFor } from './traced.ts'
 
 const SETTINGS = { nodeName: 'node-a', nodeIPs: [NODE_IP], clusterCIDRs: ['10.0.0.0/8'] }
 const fixturePath = (name: string) => fileURLToPath(new URL(`../../fixtures/e2e/${name}.yaml`, import.meta.url))
@@ -22,8 +23,9 @@ const toV1: LabProbe = { name: 'shop/app on its first endpoints', from: POD_CLIE
 const toV2: LabProbe = { ...toV1, name: 'shop/app on its new endpoint', expect: reach(['10.244.1.2:8080'], false) }
 const gone: LabProbe = { ...toV1, name: 'shop/app after svcc delete', expect: unrouted }
 /** Rules svcc never wrote: an nft table and an iptables chain, each DNATing its own address. */
-const viaForeignNft: LabProbe = { name: 'the foreign nft table', from: EXTERNAL_CLIENT, to: '198.18.9.9', port: 80, expect: reach(['10.244.1.1:8080'], false) }
-const viaForeignChain: LabProbe = { name: 'the foreign iptables chain', from: EXTERNAL_CLIENT, to: '198.18.9.10', port: 80, expect: reach(['10.244.2.1:8080'], false) }
+const FOREIGN = 'a foreign table decides it, which is no svcc ruleset'
+const viaForeignNft: LabProbe = { name: 'the foreign nft table', from: EXTERNAL_CLIENT, to: '198.18.9.9', port: 80, expect: reach(['10.244.1.1:8080'], false), untraced: FOREIGN }
+const viaForeignChain: LabProbe = { name: 'the foreign iptables chain', from: EXTERNAL_CLIENT, to: '198.18.9.10', port: 80, expect: reach(['10.244.2.1:8080'], false), untraced: FOREIGN }
 
 const V1: LabCase = { name: 'applier-v1', sources: fixture('applier-v1'), settings: SETTINGS, probes: [toV1] }
 const V2: LabCase = { name: 'applier-v2', sources: fixture('applier-v2'), settings: SETTINGS, probes: [toV2] }
@@ -38,10 +40,28 @@ const FOREIGN_IPTABLES = [
   'iptables -t nat -A PREROUTING -j LAB-FOREIGN',
 ].join(' && ')
 
-/** Sends the probes on a fresh conntrack table (what changed must show at once) and returns what went wrong. */
-async function traffic(lab: Lab, format: Format, probes: readonly LabProbe[]): Promise<string[]> {
+/** Per format: probes the scenarios sent, and how many of them `svcc trace` was compared on. */
+const counts = new Map(FORMATS.map((f) => [f, { sent: 0, compared: 0, untraced: 0 }]))
+
+/** svcc's rules as the node holds them after `svcc delete`: none, for either format. */
+const NOTHING: Record<Format, RenderedRules> = {
+  nft: { format: 'nft', variant: 'nft', rendered: { text: '', origins: [] } },
+  iptables: { format: 'iptables', variant: 'iptables', families: [] },
+}
+
+/**
+ * Sends the probes on a fresh conntrack table (what changed must show at once) and returns what
+ * went wrong: against the expectations, and `svcc trace` on `loaded` (what the node holds of
+ * svcc's) against the kernel.
+ */
+async function traffic(lab: Lab, format: Format, probes: readonly LabProbe[], loaded: RenderedRules, plan = planFor(V1, format)): Promise<string[]> {
   await lab.flushConntrack()
-  return sendProbes(lab, probes, format)
+  const report = await sendProbes(lab, probes, format, tracerFor(loaded, plan))
+  const c = counts.get(format)!
+  c.sent += probes.length
+  c.compared += report.traced.loaded
+  c.untraced += report.traced.untraced
+  return [...report.failures, ...report.disagreements]
 }
 
 /** The foreign objects as the tools list them, to compare before and after. */
@@ -69,6 +89,7 @@ describeLab({
     await lab.resetNetfilter()
     const outcome = await applyToNode(lab, rules, lab.guard(execaRunner))
     if (!outcome.ok) throw new Error(describeProblems(outcome.problems))
+    return rules
   },
   extra: (live) => {
     for (const format of FORMATS)
@@ -79,21 +100,22 @@ describeLab({
           const v1 = render(planFor(V1, format), format)
           const v2 = render(planFor(V2, format), format)
           expect(await applyToNode(lab, v1, lab.guard(execaRunner))).toMatchObject({ ok: true })
-          expect(await traffic(lab, format, [toV1])).toEqual([])
+          expect(await traffic(lab, format, [toV1], v1)).toEqual([])
 
+          // The node keeps v1, so v1 is what trace reads.
           const refused = await applyToNode(lab, broken(v2), lab.guard(execaRunner))
           expect(refused.ok, 'the broken ruleset must be refused').toBe(false)
-          expect(await traffic(lab, format, [toV1])).toEqual([])
+          expect(await traffic(lab, format, [toV1], v1)).toEqual([])
 
           // The same through `svcc apply` with manifests that do not compile: exit 1, node untouched.
           const io = captureIo()
           const flags = { format, nodeName: 'node-a', nodeIp: [NODE_IP], clusterCidr: ['10.0.0.0/8'], netns: lab.node }
           expect(await applyCommand([fixturePath('applier-broken')], flags, io, lab.guard(execaRunner))).toBe(1)
           expect(io.err()).toContain('10.244.1.300')
-          expect(await traffic(lab, format, [toV1])).toEqual([])
+          expect(await traffic(lab, format, [toV1], v1)).toEqual([])
 
           expect(await applyToNode(lab, v2, lab.guard(execaRunner))).toMatchObject({ ok: true })
-          expect(await traffic(lab, format, [toV2])).toEqual([])
+          expect(await traffic(lab, format, [toV2], v2, planFor(V2, format))).toEqual([])
         })
 
         it('leaves a foreign nft table and a foreign iptables chain untouched through apply and delete', async () => {
@@ -104,16 +126,26 @@ describeLab({
           expect(before).toContain('LAB-FOREIGN')
           expect(before).toContain('198.18.9.9')
 
-          const applied = await applyToNode(lab, render(planFor(V1, format), format), lab.guard(execaRunner))
+          const v1 = render(planFor(V1, format), format)
+          const applied = await applyToNode(lab, v1, lab.guard(execaRunner))
           expect(applied.ok, applied.ok ? '' : describeProblems(applied.problems)).toBe(true)
-          expect(await traffic(lab, format, [toV1, viaForeignNft, viaForeignChain])).toEqual([])
+          expect(await traffic(lab, format, [toV1, viaForeignNft, viaForeignChain], v1)).toEqual([])
           expect(await foreignState(lab)).toBe(before)
 
           const deleted = await deleteOwned({ runner: lab.guard(execaRunner), target: { kind: 'netns', name: lab.node }, formats: [format] })
           expect(deleted.ok, deleted.ok ? '' : describeProblems(deleted.problems)).toBe(true)
-          expect(await traffic(lab, format, [gone, viaForeignNft, viaForeignChain])).toEqual([])
+          expect(await traffic(lab, format, [gone, viaForeignNft, viaForeignChain], NOTHING[format])).toEqual([])
           expect(await foreignState(lab)).toBe(before)
         })
       })
+
+    it('compared svcc trace with the kernel on every scenario probe of svcc rules', () => {
+      for (const format of FORMATS) {
+        const c = counts.get(format)!
+        process.stderr.write(`e2e applier scenarios (${format}): ${c.sent} probes sent, svcc trace compared on ${c.compared}, ${c.untraced} untraced (foreign tables)\n`)
+        expect({ format, compared: c.compared }).toEqual({ format, compared: c.sent - c.untraced })
+        expect(c.compared).toBeGreaterThan(0)
+      }
+    })
   },
 })

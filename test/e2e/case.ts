@@ -5,11 +5,14 @@ import type { Source } from '../../src/manifest/source.ts'
 import type { SettingsInput } from '../../src/model/settings.ts'
 import type { Plan } from '../../src/plan/types.ts'
 import { renderIptables } from '../../src/render/iptables/render.ts'
+import { renderNftFast } from '../../src/render/nft/fast.ts'
 import { renderNft } from '../../src/render/nft/render.ts'
 import { judge, probeShape, summarize, type Expect } from './expect.ts'
 import type { Lab, LabSpec, PodSpec, ProbeRequest } from './lab.ts'
-import type { Format, RenderedRules } from './load.ts'
+import { formatOf, type Format, type RenderedRules, type Variant } from './load.ts'
+import { compareTrace, observe, type Observation } from './observe.ts'
 import { canonical, placeSource } from './topology.ts'
+import { tracerFor, type ProbeTrace, type Tracer } from './traced.ts'
 
 /** A value that is the same for both formats, or differs with a stated reason. */
 export type PerFormat<T> = T | { readonly nft: T; readonly iptables: T; readonly why: string }
@@ -23,6 +26,8 @@ export interface LabProbe {
   readonly expect: PerFormat<Expect>
   /** Why real packets cannot reproduce this probe; it is counted as skipped, never run. */
   readonly skip?: string
+  /** Why `svcc trace` has nothing to say about this probe (rules svcc did not write); it is counted as untraced. */
+  readonly untraced?: string
 }
 
 export interface LabCase {
@@ -32,14 +37,36 @@ export interface LabCase {
   readonly probes: readonly LabProbe[]
 }
 
-/** Replaces the node namespace's rules (and conntrack state) with these; the suites use svcc's applier (load.ts). */
-export type Loader = (lab: Lab, rules: RenderedRules) => Promise<void>
+/** Replaces the node namespace's rules (and conntrack state) with these, and returns what it loaded; the suites use svcc's applier (load.ts). */
+export type Loader = (lab: Lab, rules: RenderedRules) => Promise<RenderedRules>
 
-export interface CaseOutcome {
+/** How many probes `svcc trace` judged, and on which text (see traced.ts). */
+export interface TraceCount {
+  /** Traced on the loaded text and compared with what the kernel did. */
+  readonly loaded: number
+  /** nft-fast only: traced on renderNft's text, because the tracer cannot read the fast shape. */
+  readonly reference: number
+  /** Declared untraced (LabProbe.untraced). */
+  readonly untraced: number
+  /** Of the endpoint probes, those whose kernel set was a sample (a subset of trace's, missing ones not yet unlikely). */
+  readonly sampled: number
+}
+
+export interface ProbeReport {
+  /** One entry per probe that saw something other than its expectation, with what was seen. */
+  readonly failures: readonly string[]
+  /** One entry per probe where `svcc trace` on the loaded text says something other than what the kernel did. */
+  readonly disagreements: readonly string[]
+  readonly traced: TraceCount
+  /** What the kernel did, per traced probe: to hold other traces against (matrix.test.ts). */
+  readonly observed: readonly { readonly probe: LabProbe; readonly observation: Observation }[]
+  /** The tracer's reason for a reference-text fallback, if one happened. */
+  readonly fallback?: string
+}
+
+export interface CaseOutcome extends ProbeReport {
   readonly ran: number
   readonly skipped: readonly { readonly probe: string; readonly reason: string }[]
-  /** One entry per failing probe, with what was seen. */
-  readonly failures: readonly string[]
 }
 
 export function pick<T>(value: PerFormat<T>, format: Format): T {
@@ -61,9 +88,10 @@ export function planFor(c: LabCase, format: Format): Plan {
   return result.plan
 }
 
-export function render(plan: Plan, format: Format): RenderedRules {
-  if (format === 'nft') return { format, rendered: renderNft(plan) }
-  return { format, families: plan.families.map((f) => ({ family: f.family, rendered: renderIptables(f) })) }
+export function render(plan: Plan, variant: Variant): RenderedRules {
+  if (variant === 'nft') return { format: 'nft', variant, rendered: renderNft(plan) }
+  if (variant === 'nft-fast') return { format: 'nft', variant, rendered: renderNftFast(plan) }
+  return { format: 'iptables', variant, families: plan.families.map((f) => ({ family: f.family, rendered: renderIptables(f) })) }
 }
 
 /** Everything the lab must have for these cases: a pod per endpoint address, the pod clients, the node's ports. */
@@ -92,31 +120,61 @@ export function labSpecFor(tag: string, cases: readonly LabCase[], formats: read
   return { tag, pods: podSpecs, podClients: [...podClients], nodeTcpPorts: [...nodePorts].sort((a, b) => a - b) }
 }
 
-/** Loads the case's rules for `format` into the node and sends every probe; never throws for a wrong outcome. */
-export async function runCase(lab: Lab, c: LabCase, format: Format, load: Loader): Promise<CaseOutcome> {
-  await load(lab, render(planFor(c, format), format))
+/** Loads the case's rules for `variant` into the node and sends every probe; never throws for a wrong outcome. */
+export async function runCase(lab: Lab, c: LabCase, variant: Variant, load: Loader): Promise<CaseOutcome> {
+  const plan = planFor(c, formatOf(variant))
+  const loaded = await load(lab, render(plan, variant))
   const active = c.probes.filter((p) => !p.skip)
-  return { ran: active.length, skipped: c.probes.filter((p) => p.skip).map((p) => ({ probe: p.name, reason: p.skip! })), failures: await sendProbes(lab, active, format) }
+  const report = await sendProbes(lab, active, variant, tracerFor(loaded, plan))
+  return { ran: active.length, skipped: c.probes.filter((p) => p.skip).map((p) => ({ probe: p.name, reason: p.skip! })), ...report }
 }
 
-/** Sends the probes as they are (whatever rules the node has) and returns one entry per probe that saw the wrong thing. */
-export async function sendProbes(lab: Lab, probes: readonly LabProbe[], format: Format): Promise<string[]> {
+/**
+ * Sends the probes as they are (whatever rules the node has) and judges each twice: against its
+ * expectation, and (unless the probe is declared untraced) `svcc trace` through `tracer` against
+ * what the kernel did (observe.ts). A probe that should reach endpoints keeps
+ * connecting until trace's endpoints answered too (within its bound), so an endpoint only trace
+ * gives shows up as never chosen.
+ */
+export async function sendProbes(lab: Lab, probes: readonly LabProbe[], variant: Variant, tracer: Tracer): Promise<ProbeReport> {
+  const format = formatOf(variant)
   await lab.setExternalSources([...new Set(probes.filter((p) => lab.placement(p.from) === 'external').map((p) => canonical(p.from)))])
-  const requests: ProbeRequest[] = probes.map((p, i) => ({
-    id: String(i),
-    from: p.from,
-    to: p.to,
-    port: p.port,
-    protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
-    ...probeShape(pick(p.expect, format), p),
-  }))
+  const traces: (ProbeTrace | undefined)[] = probes.map((p) => (p.untraced === undefined ? tracer(p) : undefined))
+  const requests: ProbeRequest[] = probes.map((p, i) => {
+    const shape = probeShape(pick(p.expect, format), p)
+    const traced = traces[i]?.result.endpoints.filter((e) => e.probability > 0).map((e) => e.endpoint) ?? []
+    const until = shape.until && [...new Set([...shape.until, ...traced])]
+    return { id: String(i), from: p.from, to: p.to, port: p.port, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp', ...shape, ...(until ? { until } : {}) }
+  })
   const results = await lab.probe(requests)
+  // Where nothing answered, conntrack tells what the rules did (observe.ts).
+  const unanswered = [...results.values()].some((attempts) => attempts.some((a) => !a.ok))
+  const connections = unanswered ? await lab.connections() : []
+
   const failures: string[] = []
+  const disagreements: string[] = []
+  const count = { loaded: 0, reference: 0, untraced: 0, sampled: 0 }
+  const observed: { probe: LabProbe; observation: Observation }[] = []
+  let fallback: string | undefined
   probes.forEach((p, i) => {
     const attempts = results.get(String(i)) ?? []
+    const label = `${p.name} [${p.from} → ${p.to}:${p.port}/${p.protocol ?? 'TCP'}]`
     const problems = judge(pick(p.expect, format), p, attempts)
-    if (problems.length > 0)
-      failures.push(`${p.name} [${p.from} → ${p.to}:${p.port}/${p.protocol ?? 'TCP'}]\n    ${problems.join('\n    ')}\n    saw: ${summarize(attempts)}`)
+    if (problems.length > 0) failures.push(`${label}\n    ${problems.join('\n    ')}\n    saw: ${summarize(attempts)}`)
+    const t = traces[i]
+    if (!t) {
+      count.untraced++
+      return
+    }
+    count[t.text]++
+    fallback ??= t.why
+    const observation = observe({ ...p, attempts, connections })
+    observed.push({ probe: p, observation })
+    const compared = compareTrace(observation, t.result)
+    if (compared.fullSet === false) count.sampled++
+    if (compared.problems.length > 0)
+      disagreements.push(`${label}: svcc trace (${t.text} text) disagrees with the kernel\n    ${compared.problems.join('\n    ')}\n    saw: ${summarize(attempts)}`)
   })
-  return failures
+  return { failures, disagreements, traced: count, observed, ...(fallback ? { fallback } : {}) }
 }
+

@@ -2,11 +2,12 @@
 import { expect, it } from 'vitest'
 import { loadFlowTable } from './flows.ts'
 import { applierLoader } from './load.ts'
-import { describeLab, FORMATS } from './suite.ts'
+import { describeLab, VARIANTS } from './suite.ts'
 
 /** proxier_test.go's total, and how many of them real packets cannot reproduce (see flows.ts skipReason). */
 const EXPECTED_FLOWS = 239
 const EXPECTED_SKIPPED = 3
+const SENT = EXPECTED_FLOWS - EXPECTED_SKIPPED
 
 const table = loadFlowTable()
 
@@ -16,9 +17,12 @@ const tally = describeLab({
   cases: table.cases,
   loader: applierLoader,
   extra: () => {
-    it(`sent ${EXPECTED_FLOWS - EXPECTED_SKIPPED} of the ${EXPECTED_FLOWS} flows per format (${EXPECTED_SKIPPED} cannot be real packets)`, () => {
+    it(`sent ${SENT} of the ${EXPECTED_FLOWS} flows per variant (${EXPECTED_SKIPPED} cannot be real packets), each also through svcc trace`, () => {
       expect(table.flowCount).toBe(EXPECTED_FLOWS)
-      for (const format of FORMATS) expect({ format, ...tally.get(format) }).toEqual({ format, ran: EXPECTED_FLOWS - EXPECTED_SKIPPED, skipped: EXPECTED_SKIPPED })
+      for (const variant of VARIANTS) {
+        const t = tally.get(variant)!
+        expect({ variant, ran: t.ran, skipped: t.skipped, traced: t.loaded + t.reference, untraced: t.untraced }).toEqual({ variant, ran: SENT, skipped: EXPECTED_SKIPPED, traced: SENT, untraced: 0 })
+      }
     })
   },
 })

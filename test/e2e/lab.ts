@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { execaRunner, type Runner, type RunResult as ToolResult } from '../../src/apply/runner.ts'
+import { LIST_CONNTRACK, parseConntrack, type TrackedConnection } from './conntrack.ts'
 import { Agent, cleanupSync, inNs, ipBatch, run } from './exec.ts'
 import { deleteNamespaces, listNamespaces, PREFIX, sweep } from './sweep.ts'
 import { canonical, placeSource, type Placement } from './topology.ts'
@@ -210,6 +211,18 @@ export class Lab {
   /** Old entries would keep a 5-tuple on an earlier case's DNAT target. conntrack -F takes one family at a time. */
   async flushConntrack(): Promise<void> {
     await Promise.all([this.exec(this.node, ['conntrack', '-F']), this.exec(this.node, ['conntrack', '-F', '-f', 'ipv6'])])
+  }
+
+  /**
+   * The node's conntrack entries, both families: the kernel's own record of what it translated.
+   * The node's agent reads /proc/net/nf_conntrack (no process start); kernels built without it
+   * get the conntrack tool.
+   */
+  async connections(): Promise<TrackedConnection[]> {
+    const agent = this.#agents.get(this.node)
+    if (!agent) throw new Error(`lab: no agent in ${this.node}`)
+    const r = await agent.request<{ text?: string; error?: string }>({ read: '/proc/net/nf_conntrack' }, 10_000)
+    return parseConntrack(r.text ?? (await this.shell(this.node, LIST_CONNTRACK)).stdout)
   }
 
   /** Sends the probes to the agents of their source namespaces, all at once. */

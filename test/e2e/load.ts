@@ -8,9 +8,20 @@ import type { Lab } from './lab.ts'
 
 export type Format = 'nft' | 'iptables'
 
+/**
+ * What the lab loads: a format, and for nft which renderer's shape. `nft` is kube-proxy's exact
+ * text (renderNft); `nft-fast` is svcc's fast profile (renderNftFast): the same packet behaviour
+ * in a shape built for load speed, the same `ip`/`ip6 kube-proxy` tables, so nft's expectations.
+ */
+export type Variant = 'nft' | 'nft-fast' | 'iptables'
+
+export function formatOf(variant: Variant): Format {
+  return variant === 'iptables' ? 'iptables' : 'nft'
+}
+
 export type RenderedRules =
-  | { readonly format: 'nft'; readonly rendered: Rendered }
-  | { readonly format: 'iptables'; readonly families: readonly { readonly family: 'ipv4' | 'ipv6'; readonly rendered: Rendered }[] }
+  | { readonly format: 'nft'; readonly variant: 'nft' | 'nft-fast'; readonly rendered: Rendered }
+  | { readonly format: 'iptables'; readonly variant: 'iptables'; readonly families: readonly { readonly family: 'ipv4' | 'ipv6'; readonly rendered: Rendered }[] }
 
 export function applyRulesetsOf(rules: RenderedRules): ApplyRuleset[] {
   if (rules.format === 'nft') return [{ format: 'nft', family: undefined, rendered: rules.rendered }]
@@ -33,11 +44,13 @@ const lastFormat = new WeakMap<Lab, Format>()
 
 /**
  * The suites' loader. Within one format it applies on top of the previous case, so the applier's
- * update path (stale chains, replaced tables) carries every case after the first; when the format
- * changes it starts from an empty node, as kube-proxy's own mode switch needs a cleanup. Conntrack
- * is always flushed: old entries would keep a 5-tuple on an earlier case's DNAT target.
+ * update path (stale chains, replaced tables) carries every case after the first, and the first
+ * nft-fast case replaces an nft one (either profile's file replaces the other's tables); when the
+ * format changes it starts from an empty node, as kube-proxy's own mode switch needs a cleanup.
+ * Conntrack is always flushed: old entries would keep a 5-tuple on an earlier case's DNAT target.
+ * Returns what it loaded.
  */
-export async function applierLoader(lab: Lab, rules: RenderedRules): Promise<void> {
+export async function applierLoader(lab: Lab, rules: RenderedRules): Promise<RenderedRules> {
   const switching = lastFormat.get(lab) !== rules.format
   lastFormat.delete(lab)
   // No traffic flows while loading, so the conntrack flush may overlap the apply.
@@ -47,4 +60,5 @@ export async function applierLoader(lab: Lab, rules: RenderedRules): Promise<voi
   ])
   if (!outcome.ok) throw new Error(`svcc's applier refused the rules:\n${describeProblems(outcome.problems)}`)
   lastFormat.set(lab, rules.format)
+  return rules
 }

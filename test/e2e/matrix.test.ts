@@ -1,9 +1,11 @@
-// The hand-written matrix (cases.ts), each case loaded in both formats and judged by real packets.
+// The hand-written matrix (cases.ts), each case loaded in every variant and judged by real packets (and svcc trace against them).
 import { describe, expect, it } from 'vitest'
-import { runCase, type Loader } from './case.ts'
+import { planFor, render, runCase, type Loader } from './case.ts'
 import { MATRIX } from './cases.ts'
 import { applierLoader, type Format, type RenderedRules } from './load.ts'
+import { compareTrace } from './observe.ts'
 import { describeLab } from './suite.ts'
+import { tracerFor } from './traced.ts'
 
 /** The loader, after spoiling one line of the IPv4 ruleset: a hand-made svcc bug. */
 function spoiled(find: RegExp, replace: string): Loader {
@@ -44,13 +46,22 @@ describeLab({
   cases: MATRIX,
   loader: applierLoader,
   extra: (live) => {
-    describe('the lab notices broken rules', () => {
+    describe('the lab notices broken rules, and svcc trace reading them agrees with the kernel', () => {
       const spread = MATRIX.find((c) => c.name === 'clusterip-spread')!
       for (const bug of BUGS)
         it(`${bug.format}: ${bug.name}`, async () => {
           const outcome = await runCase(live(), spread, bug.format, spoiled(bug.find, bug.replace))
           const failed = outcome.failures.map((f) => f.slice(0, f.indexOf(' [')))
           for (const probe of bug.failing) expect(failed).toContain(probe)
+          // svcc trace reads the spoiled text, so it must see the same bug the kernel shows…
+          expect(outcome.disagreements).toEqual([])
+          expect(outcome.traced.loaded).toBe(outcome.ran)
+          // …and trace of the unspoiled text must disagree with the kernel where the bug shows, and nowhere else.
+          const plan = planFor(spread, bug.format)
+          const clean = tracerFor(render(plan, bug.format), plan)
+          const disagreeing = outcome.observed.filter((o) => compareTrace(o.observation, clean(o.probe).result).problems.length > 0).map((o) => o.probe.name)
+          for (const probe of bug.failing) expect(disagreeing).toContain(probe)
+          for (const probe of disagreeing) expect(failed).toContain(probe)
         })
     })
   },

@@ -1,11 +1,13 @@
-// One vitest suite per lab: build it once, run every case in both formats, tear it down whatever happens.
-import { afterAll, beforeAll, describe, it } from 'vitest'
-import { labSpecFor, runCase, type LabCase, type Loader } from './case.ts'
+// One vitest suite per lab: build it once, run every case in every variant, tear it down whatever happens.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { labSpecFor, runCase, type LabCase, type Loader, type TraceCount } from './case.ts'
 import { announceSkip, labAvailability } from './guard.ts'
 import { Lab } from './lab.ts'
-import type { Format } from './load.ts'
+import type { Variant } from './load.ts'
 
-export const FORMATS: readonly Format[] = ['nft', 'iptables']
+export const FORMATS = ['nft', 'iptables'] as const
+/** Every ruleset shape the lab judges: kube-proxy's nft text, svcc's fast nft profile, iptables. nft-fast follows nft, so the applier replaces one profile with the other. */
+export const VARIANTS: readonly Variant[] = ['nft', 'nft-fast', 'iptables']
 
 export interface LabSuite {
   readonly title: string
@@ -17,14 +19,17 @@ export interface LabSuite {
   readonly extra?: (lab: () => Lab) => void
 }
 
-export type Tally = Map<Format, { ran: number; skipped: number }>
+export type VariantTally = { -readonly [K in keyof TraceCount]: TraceCount[K] } & { ran: number; skipped: number }
+export type Tally = Map<Variant, VariantTally>
 
 /**
- * Registers the suite and returns the per-format probe counts, filled in as cases run. Cases run
- * one after the other (one ruleset in the node at a time), all of nft first, then all of iptables.
+ * Registers the suite and returns the per-variant probe counts, filled in as cases run. Cases
+ * run one after the other (one ruleset in the node at a time), variant by variant. The last test
+ * fails when `svcc trace` was compared with the kernel on fewer probes than were sent.
  */
 export function describeLab(suite: LabSuite): Tally {
-  const tally: Tally = new Map(FORMATS.map((f) => [f, { ran: 0, skipped: 0 }]))
+  const tally: Tally = new Map(VARIANTS.map((v) => [v, { ran: 0, skipped: 0, loaded: 0, reference: 0, untraced: 0, sampled: 0 }]))
+  const fallbacks = new Map<Variant, string>()
   const availability = labAvailability()
   announceSkip(suite.title, availability)
 
@@ -41,23 +46,43 @@ export function describeLab(suite: LabSuite): Tally {
 
     afterAll(async () => {
       await lab?.destroy()
-      const counts = FORMATS.map((f) => `${f} ${tally.get(f)!.ran} (${tally.get(f)!.skipped} skipped)`).join(', ')
+      const counts = VARIANTS.map((v) => {
+        const t = tally.get(v)!
+        const reference = t.reference > 0 ? ` + ${t.reference} on renderNft's text` : ''
+        return `${v} ${t.ran} (${t.skipped} skipped; svcc trace compared on ${t.loaded}${reference}, ${t.untraced} untraced, ${t.sampled} of them endpoint samples)`
+      }).join(', ')
       process.stderr.write(`${suite.title}: probes sent through the kernel: ${counts}\n`)
+      for (const [v, why] of fallbacks) process.stderr.write(`${suite.title}: ${v}: svcc trace cannot read the loaded text (${why}); traced renderNft's text for the same plan instead\n`)
     })
 
-    for (const format of FORMATS)
-      describe(format, () => {
+    for (const variant of VARIANTS)
+      describe(variant, () => {
         for (const c of suite.cases)
           it(c.name, async () => {
-            const outcome = await runCase(live(), c, format, suite.loader)
-            const t = tally.get(format)!
+            const outcome = await runCase(live(), c, variant, suite.loader)
+            const t = tally.get(variant)!
             t.ran += outcome.ran
             t.skipped += outcome.skipped.length
-            if (outcome.failures.length > 0) throw new Error(`${format} ${c.name}:\n  ${outcome.failures.join('\n  ')}`)
+            t.loaded += outcome.traced.loaded
+            t.reference += outcome.traced.reference
+            t.untraced += outcome.traced.untraced
+            t.sampled += outcome.traced.sampled
+            if (outcome.fallback) fallbacks.set(variant, outcome.fallback)
+            const wrong = [...outcome.failures, ...outcome.disagreements]
+            if (wrong.length > 0) throw new Error(`${variant} ${c.name}:\n  ${wrong.join('\n  ')}`)
           })
       })
 
     suite.extra?.(live)
+
+    it('compared svcc trace with the kernel on every probe it sent', () => {
+      for (const variant of VARIANTS) {
+        const t = tally.get(variant)!
+        expect(t.loaded + t.reference, `${variant}: probes compared with svcc trace`).toBe(t.ran - t.untraced)
+        // Only nft-fast may fall back to renderNft's text (traced.ts); every other probe is traced on what was loaded.
+        if (variant !== 'nft-fast') expect(t.reference, `${variant}: probes traced on a text other than the loaded one`).toBe(0)
+      }
+    })
   })
   return tally
 }

@@ -33,7 +33,9 @@ export const EXTERNAL_CLIENT6 = '2600:5200::1'
 export const BLOCKED_CLIENT = '198.51.100.7'
 export const BLOCKED_CLIENT6 = '2600:5201::7'
 
-const NODE_LOCAL = new Set<string>([...NODE_IPS, POD_GATEWAY, POD_GATEWAY6, '127.0.0.1', '::1'])
+/** Every address the node owns (uplink, pod gateways, loopback): what `fib daddr type local` and `--dst-type LOCAL` match there. */
+export const NODE_LOCAL_IPS: readonly string[] = [...NODE_IPS, POD_GATEWAY, POD_GATEWAY6, '127.0.0.1', '::1']
+const NODE_LOCAL = new Set<string>(NODE_LOCAL_IPS)
 
 /** Addresses a packet may carry after masquerading on the node. */
 export function isNodeAddress(address: string): boolean {

@@ -8,8 +8,11 @@
 // Client: each stdin line { id, probes: [...] } (see probe.mjs) gets one stdout line { id, results }.
 // Runner: each stdin line { id, exec: { argv, input } } runs a command here (no `ip netns exec`, whose
 //   extra process start costs as much as the command) and answers { id, exitCode, stdout, stderr }.
+// Reader: each stdin line { id, read: path } answers { id, text } or { id, error }: for this
+//   namespace's /proc/net files only (they show the namespace of the process that reads them).
 import { spawn } from 'node:child_process'
 import dgram from 'node:dgram'
+import { readFile } from 'node:fs/promises'
 import net from 'node:net'
 import { createInterface } from 'node:readline'
 import { runProbe } from './probe.mjs'
@@ -79,12 +82,21 @@ function execute({ argv, input }) {
   })
 }
 
+async function read(path) {
+  if (!/^\/proc\/net\/[a-z_0-9]+$/.test(path)) return { error: `not a /proc/net file: ${path}` }
+  try {
+    return { text: await readFile(path, 'utf8') }
+  } catch (e) {
+    return { error: e.code ?? e.message }
+  }
+}
+
 Promise.all(listening).then(
   () => {
     process.stdout.write(`${JSON.stringify({ ready: true })}\n`)
     createInterface({ input: process.stdin }).on('line', async (line) => {
       const request = JSON.parse(line)
-      const reply = request.exec ? await execute(request.exec) : { results: await Promise.all(request.probes.map(runProbe)) }
+      const reply = request.exec ? await execute(request.exec) : request.read !== undefined ? await read(request.read) : { results: await Promise.all(request.probes.map(runProbe)) }
       process.stdout.write(`${JSON.stringify({ id: request.id, ...reply })}\n`)
     })
     // The lab closing our stdin (or dying) ends the agent.
