@@ -1,38 +1,12 @@
 // kube-proxy's packet-flow table (flows.json) as lab cases: each setup becomes a lab, each flow a probe with real packets.
-import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { z } from 'zod'
 import type { SettingsInput } from '../../src/model/settings.ts'
 import { IPTABLES_HARNESS, NFTABLES_HARNESS } from '../helpers/kube-proxy-harness.ts'
+import { caseLabel, flowsDir, loadFlowTable as loadKubeProxyFlows, type Flow, type FlowSettings } from '../helpers/kube-proxy-flows.ts'
 import { planFor, type LabCase, type LabProbe, type PerFormat } from './case.ts'
 import { dropped, node, reach, refused, unrouted, type Expect } from './expect.ts'
 import type { Format } from './load.ts'
 import { canonical, isLoopback, isNodeAddress, NODE_IP, NODE_IP6, placeSource } from './topology.ts'
-
-/** The project's copy when it exists (CI has only the repository), else the shared reference. */
-const FLOWS_DIRS = [new URL('../../fixtures/kube-proxy/iptables/flows/', import.meta.url), new URL('file:///work/shared/reference/kube-proxy/iptables/flows/')]
-
-const flowSchema = z.object({
-  name: z.string(),
-  sourceIP: z.string(),
-  destIP: z.string(),
-  destPort: z.number().int(),
-  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
-  output: z.string(),
-  masq: z.boolean(),
-})
-const settingsSchema = z.object({
-  family: z.enum(['IPv4', 'IPv6']),
-  localhostNodePorts: z.boolean(),
-  nodePortAddresses: z.array(z.string()).nullable(),
-  masqueradeAll: z.boolean(),
-  localDetector: z.boolean(),
-})
-const fileSchema = z.object({
-  cases: z.array(z.object({ test: z.string(), subtest: z.string(), setup: z.string(), settings: settingsSchema, flows: z.array(flowSchema) })),
-})
-type FlowSettings = z.infer<typeof settingsSchema>
-type Flow = z.infer<typeof flowSchema>
 
 export interface FlowTable {
   readonly dir: string
@@ -41,27 +15,24 @@ export interface FlowTable {
 }
 
 export function loadFlowTable(): FlowTable {
-  const dir = FLOWS_DIRS.find((d) => existsSync(new URL('flows.json', d)))
-  if (!dir) throw new Error('flows.json not found in fixtures/kube-proxy/iptables/flows/ or the shared reference')
-  const file = fileSchema.parse(JSON.parse(readFileSync(new URL('flows.json', dir), 'utf8')))
-  const cases = file.cases.map((fc): LabCase => {
-    const name = fc.subtest === '' ? fc.test : `${fc.test}/${fc.subtest}`
+  const table = loadKubeProxyFlows('iptables')
+  const cases = table.cases.map((fc): LabCase => {
     const base: LabCase = {
-      name,
-      sources: [{ path: `flows/${fc.setup}`, text: readFileSync(new URL(fc.setup, dir), 'utf8') }],
+      name: caseLabel(fc),
+      sources: [{ path: `flows/${fc.setup}`, text: table.setup(fc) }],
       settings: (format) => settingsFor(fc.settings, format),
       probes: [],
     }
     return { ...base, probes: fc.flows.map((f) => probeFor(base, fc.settings, f)) }
   })
-  return { dir: fileURLToPath(dir), cases, flowCount: file.cases.reduce((n, c) => n + c.flows.length, 0) }
+  return { dir: fileURLToPath(flowsDir('iptables')), cases, flowCount: table.cases.reduce((n, c) => n + c.flows.length, 0) }
 }
 
 /** The case's proxier settings on top of kube-proxy's unit-test node for that backend. */
 function settingsFor(s: FlowSettings, format: Format): SettingsInput {
   return {
     ...(format === 'nft' ? NFTABLES_HARNESS : IPTABLES_HARNESS),
-    localhostNodePorts: s.localhostNodePorts,
+    ...(s.localhostNodePorts === undefined ? {} : { localhostNodePorts: s.localhostNodePorts }),
     masqueradeAll: s.masqueradeAll,
     ...(s.nodePortAddresses === null ? {} : { nodePortAddresses: s.nodePortAddresses }),
     // kube-proxy's "no LocalTrafficDetector" is svcc's detect-local mode None.
