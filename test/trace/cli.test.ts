@@ -1,7 +1,7 @@
 // `svcc trace` as a function: output for people and for tools, and its exit codes.
 import { describe, expect, it } from 'vitest'
 import { traceCommand, type TraceFlags } from '../../src/cli/commands/trace.ts'
-import { run } from '../../src/cli/main.ts'
+import { run as runCli } from '../../src/cli/main.ts'
 import type { TraceResult } from '../../src/trace/index.ts'
 import { captureIo } from '../helpers/memory-io.ts'
 
@@ -112,7 +112,7 @@ describe('svcc trace --profile fast', () => {
   it('is a usage error, not a crash: the tracer reads the kube-proxy profile only', async () => {
     const root = new URL('../../', import.meta.url).pathname
     const io = captureIo({ cwd: root })
-    const code = await run(['trace', 'fixtures/cases/example-shop', '--src', '10.244.1.5', '--dst', '10.96.0.20:8080', '--profile', 'fast'], io)
+    const code = await runCli(['trace', 'fixtures/cases/example-shop', '--src', '10.244.1.5', '--dst', '10.96.0.20:8080', '--profile', 'fast'], io)
     expect(code).toBe(2)
     expect(io.out()).toBe('')
     expect(io.err()).toMatch(/reads the kube-proxy profile only.*\[INVALID_SETTING\]/)
