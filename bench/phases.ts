@@ -1,7 +1,6 @@
 // Where the compiler's time goes: runs compile()'s phases one by one on a generated cluster and times each.
-// Usage: npx tsx bench/phases.ts [services=10000] [--json] [--fast-load]
+// Usage: npx tsx bench/phases.ts [services=10000] [--json]
 //   --json       the input is kubectl's `-o json` List instead of YAML documents
-//   --fast-load  with --json: load through bench/proposals/json-load.ts (the proposed load.ts fast path)
 // Runs the TypeScript sources in-process (tsx). Prints wall and CPU milliseconds per phase; on a
 // busy machine the CPU column is the steadier one.
 import { performance } from 'node:perf_hooks'
@@ -16,12 +15,10 @@ import { renderIptables } from '../src/render/iptables/render.ts'
 import { renderNftFast } from '../src/render/nft/fast.ts'
 import { renderNft } from '../src/render/nft/render.ts'
 import { generateCluster } from './generate.ts'
-import { loadJsonFast } from './proposals/json-load.ts'
 
 const args = process.argv.slice(2)
 const services = Number(args.find((a) => /^\d+$/.test(a)) ?? 10000)
 const json = args.includes('--json')
-const fastLoad = args.includes('--fast-load')
 const { text } = generateCluster({ services, endpointsPerService: 10 }, json ? 'json' : 'yaml')
 const source = { path: json ? 'cluster.json' : 'cluster.yaml', text }
 const flags = { format: 'nft' as const, nodeName: 'node-0', nodeIp: ['192.168.0.10'], clusterCidr: ['10.128.0.0/9'], serviceCidr: ['10.96.0.0/12'] }
@@ -37,9 +34,7 @@ function time<T>(label: string, f: () => T): T {
   return r
 }
 
-const loaded = time(fastLoad ? 'load (JSON.parse fast path)' : `load (${json ? 'JSON' : 'YAML'} via yaml)`, () =>
-  (fastLoad ? loadJsonFast(source) : undefined) ?? loadManifests([source]),
-)
+const loaded = time(`load (${json ? 'JSON: JSON.parse' : 'YAML: the yaml library'})`, () => loadManifests([source]))
 const validated = time('validate (zod)', () => validateManifests(loaded.objects))
 const built = time('model', () => buildModel(validated.manifests))
 const nft = time('settings (nft)', () => resolveSettings(settingsFromFlags(flags, 'bench'), 'nft', validated.manifests.configs, built.model.nodes))

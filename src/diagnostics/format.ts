@@ -31,17 +31,17 @@ function position(l: Location): string {
  * (file names, messages quoting values, source lines) is sanitised, so a hostile manifest
  * cannot move the cursor, recolour or reorder the terminal.
  */
-export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
+export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}, lineOf: LineLookup = sourceLines(options.sources)): string {
   const paint = (code: string, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text)
   const label = d.severity === 'error' ? paint('1;31', 'error') : d.severity === 'warning' ? paint('1;33', 'warning') : paint('1;36', 'notice')
   const lines = [`${sanitize(position(d))}: ${label}: ${sanitize(d.message)} ${paint('2', `[${d.code}]`)}`]
   const context = contextLine(d)
   if (context) lines.push(`  ${context}`)
-  lines.push(...codeFrame(d, options.sources))
+  lines.push(...codeFrame(d, lineOf))
   for (const r of d.related ?? []) {
     const where = contextLine(r)
     lines.push(`  see ${sanitize(position(r))}${where ? `: ${where}` : ''}`)
-    lines.push(...codeFrame(r, options.sources).map((l) => `  ${l}`))
+    lines.push(...codeFrame(r, lineOf).map((l) => `  ${l}`))
   }
   return lines.join('\n')
 }
@@ -54,10 +54,30 @@ function contextLine(l: Location): string {
   return sanitize(parts.join(' '))
 }
 
-function codeFrame(l: Location, sources: ReadonlyMap<string, string> | undefined): string[] {
-  const text = sources?.get(l.file)
-  if (text === undefined || l.line === undefined) return []
-  const line = text.split('\n')[l.line - 1]?.replace(/\r$/, '')
+/** A source line by file and 1-based number, or undefined. */
+type LineLookup = (file: string, line: number) => string | undefined
+
+/**
+ * Splits each source into lines once, on first use: a large input with hundreds of diagnostics
+ * must not be split once per diagnostic (that took minutes at 100k endpoints).
+ */
+function sourceLines(sources: ReadonlyMap<string, string> | undefined): LineLookup {
+  const split = new Map<string, string[]>()
+  return (file, line) => {
+    let lines = split.get(file)
+    if (lines === undefined) {
+      const text = sources?.get(file)
+      if (text === undefined) return undefined
+      lines = text.split('\n')
+      split.set(file, lines)
+    }
+    return lines[line - 1]
+  }
+}
+
+function codeFrame(l: Location, lineOf: LineLookup): string[] {
+  if (l.line === undefined) return []
+  const line = lineOf(l.file, l.line)?.replace(/\r$/, '')
   if (line === undefined) return []
   const number = String(l.line)
   const gutter = ' '.repeat(number.length)
@@ -99,5 +119,6 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: F
   const summary = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '']
     .filter(Boolean)
     .join(', ')
-  return `${diagnostics.map((d) => formatDiagnostic(d, options)).join('\n')}\n${summary ? `${summary}\n` : ''}`
+  const lineOf = sourceLines(options.sources)
+  return `${diagnostics.map((d) => formatDiagnostic(d, options, lineOf)).join('\n')}\n${summary ? `${summary}\n` : ''}`
 }

@@ -1,7 +1,10 @@
 // YAML/JSON text → one LoadedObject per Kubernetes object, with positions for diagnostics.
 import type { Diagnostic, PathSegment } from '../diagnostics/diagnostic.ts'
+import { parseJsonFast } from './json-fast.ts'
+import { JsonPositions } from './json-locate.ts'
+import { looksLikeJson } from './json-syntax.ts'
 import { locate, type Position } from './locate.ts'
-import { parseSource } from './parse.ts'
+import { parseSource, type ParsedSource } from './parse.ts'
 import type { Source } from './source.ts'
 
 /** One Kubernetes object: a document, or one item of a `kind: List` document. */
@@ -34,10 +37,42 @@ export function loadManifests(sources: readonly Source[]): LoadResult {
 }
 
 function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagnostic[]): void {
+  let lines: string[] | undefined
+  const sourceLine = (line: number) => (lines ??= source.text.split('\n'))[line - 1]?.replace(/\r$/, '')
+  // For JSON with a byte-order mark: positions from a yaml parse made on the first diagnostic that
+  // asks for one (deterministic, so the same as a parse now). YAML keeps its Documents instead:
+  // dropping them saved ~1 s of GC at 10k Services, but the first diagnostic (nft's affinity
+  // notices are common) then cost a second full parse, ~26 s for 16 MB.
+  let reparsed: ParsedSource | undefined
+  const lazyAt = (docIndex: number, base: readonly PathSegment[]) => (path: readonly PathSegment[]) => {
+    reparsed ??= parseSource(source)
+    const document = reparsed.documents[docIndex]
+    return document === undefined ? undefined : locate(document, reparsed.lineCounter, [...base, ...path])
+  }
+
+  if (looksLikeJson(source.path, source.text)) {
+    const value = parseJsonFast(source.text)
+    // Valid JSON without duplicated keys: positions without yaml (a byte-order mark is left to yaml's offsets).
+    let positions: JsonPositions | undefined
+    const jsonAt = source.text.charCodeAt(0) === 0xfeff
+      ? lazyAt
+      : (_doc: number, base: readonly PathSegment[]) => (path: readonly PathSegment[]) => (positions ??= new JsonPositions(source.text)).locate([...base, ...path])
+    // One JSON document: a List's items, or one object; anything else takes the yaml path, which reports it.
+    if (isRecord(value)) {
+      const list = isList(value)
+      const items = list ? value.items : [value]
+      if (Array.isArray(items) && items.every(isRecord)) {
+        items.forEach((item, i) => {
+          const basePath = list ? ['items', i] : []
+          objects.push({ file: source.path, doc: 0, basePath, value: item, locate: jsonAt(0, basePath), sourceLine })
+        })
+        return
+      }
+    }
+  }
+
   const parsed = parseSource(source)
   diagnostics.push(...parsed.diagnostics)
-  const lines = source.text.split('\n')
-  const sourceLine = (line: number) => lines[line - 1]?.replace(/\r$/, '')
   parsed.documents.forEach((document, docIndex) => {
     if (document === undefined) return // its syntax errors are reported
     let value: unknown
@@ -70,7 +105,7 @@ function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagno
       })
       return
     }
-    if (typeof value.kind === 'string' && LIST_KINDS.has(value.kind) && 'items' in value) {
+    if (isList(value)) {
       const items = value.items
       if (!Array.isArray(items)) {
         diagnostics.push({
@@ -104,6 +139,10 @@ function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagno
     }
     objects.push({ file: source.path, doc: docIndex, basePath: [], value, locate: at([]), sourceLine })
   })
+}
+
+function isList(value: Record<string, unknown>): boolean {
+  return typeof value.kind === 'string' && LIST_KINDS.has(value.kind) && 'items' in value
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

