@@ -46,8 +46,9 @@
 import type { Cidr, Ip } from '../../model/ip.ts'
 import type { Origin } from '../../model/types.ts'
 import { hashPrefix, nftEndpointBase, nftNames as names, nftServiceBase } from '../../plan/names.ts'
-import type { FamilyPlan, LocalDetector, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
+import type { FamilyPlan, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
 import type { Rendered } from '../line-writer.ts'
+import { BASE_CHAINS, detector, HELPER_CHAINS, JUMP_RULES, nodePortIps, REJECT_CHAIN_SPEC, servicesRules, staticRules, staticSpecs, wordsFor, type Words } from './common.ts'
 import { FastTable, finishLines } from './fast-table.ts'
 import { quote, truncateComment } from './table.ts'
 
@@ -65,14 +66,6 @@ export function renderNftFast(plan: Plan): Rendered {
   const origins: (Origin | undefined)[] = []
   for (const family of plan.families) renderFamily(family).write(lines, origins)
   return finishLines(lines, origins)
-}
-
-interface Words {
-  readonly ip: 'ip' | 'ip6'
-  readonly addr: 'ipv4_addr' | 'ipv6_addr'
-  readonly loopback: string
-  readonly mark: string
-  readonly masquerade: string
 }
 
 /** Hands out `offset K` slots in shared maps, opening a new map every RULES_PER_MAP rules. */
@@ -119,14 +112,8 @@ interface Context {
 }
 
 function renderFamily(plan: FamilyPlan): FastTable {
-  const ip = plan.family === 'ipv4' ? 'ip' : 'ip6'
-  const v: Words = {
-    ip,
-    addr: plan.family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr',
-    loopback: plan.family === 'ipv4' ? '127.0.0.0/8' : '::1',
-    mark: plan.masqueradeMark,
-    masquerade: `mark set mark or ${plan.masqueradeMark}`,
-  }
+  const v = wordsFor(plan)
+  const ip = v.ip
   const t = new FastTable(ip)
   renderStatic(plan, t, v)
   // typeof, because `type mark : …` does not accept numgen's plain integer as the key.
@@ -138,66 +125,29 @@ function renderFamily(plan: FamilyPlan): FastTable {
 }
 
 function renderStatic(plan: FamilyPlan, t: FastTable, v: Words): void {
-  const baseChains: [string, string, string, number][] = [
-    ['filter-prerouting-pre-dnat', 'filter', 'prerouting', -110],
-    ['filter-output-pre-dnat', 'filter', 'output', -110],
-    ['filter-forward', 'filter', 'forward', 0],
-    ['filter-input', 'filter', 'input', 0],
-    ['filter-output', 'filter', 'output', 0],
-    ['nat-prerouting', 'nat', 'prerouting', -100],
-    ['nat-output', 'nat', 'output', -100],
-    ['nat-postrouting', 'nat', 'postrouting', 100],
-  ]
-  for (const [name, type, hook, priority] of baseChains) t.chain(name, `type ${type} hook ${hook} priority ${priority} ;`)
-  for (const name of ['nodeport-endpoints-check', 'service-endpoints-check', 'firewall-check', 'services', 'masquerading', 'cluster-ips-check'])
-    t.chain(name)
-  t.chain('reject-chain', 'comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ;')
+  for (const [name, type, hook, priority] of BASE_CHAINS) t.chain(name, `type ${type} hook ${hook} priority ${priority} ;`)
+  for (const name of HELPER_CHAINS) t.chain(name)
+  t.chain('reject-chain', REJECT_CHAIN_SPEC)
 
   // The sets every packet path uses come first: the kernel finds sets by walking a list.
-  t.set('set', 'cluster-ips', `type ${v.addr} ; comment "Active ClusterIPs" ;`)
-  t.set('set', 'hairpin-connections', `type ${v.addr} . ${v.addr} . inet_proto . inet_service ; comment "service hairpin connections" ;`)
-  if (!plan.nodePorts.matchAll) t.set('set', 'nodeport-ips', `type ${v.addr} ; comment "IPs that accept NodePort traffic" ;`)
+  const specs = staticSpecs(v)
+  t.set('set', 'cluster-ips', specs.clusterIps)
+  t.set('set', 'hairpin-connections', specs.hairpin)
+  if (!plan.nodePorts.matchAll) t.set('set', 'nodeport-ips', specs.nodePortIps)
   t.set('set', 'firewall-ips', `type ${v.addr} . inet_proto . inet_service ; comment "destinations that are subject to LoadBalancerSourceRanges" ;`)
   t.set('set', 'firewall-allow', `type ${v.addr} . inet_proto . inet_service . ${v.addr} ; flags interval ; comment "destination . allowed source range, for @firewall-ips" ;`)
-  t.set('map', 'no-endpoint-services', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ;`)
-  t.set('map', 'no-endpoint-nodeports', `type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ;`)
-  t.set('map', 'service-ips', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ;`)
-  t.set('map', 'service-nodeports', `type inet_proto . inet_service : verdict ; comment "NodePort traffic" ;`)
+  t.set('map', 'no-endpoint-services', specs.noEndpointServices)
+  t.set('map', 'no-endpoint-nodeports', specs.noEndpointNodePorts)
+  t.set('map', 'service-ips', specs.serviceIps)
+  t.set('map', 'service-nodeports', specs.serviceNodePorts)
 
-  t.rule(undefined, 'filter-input', 'ct state new jump nodeport-endpoints-check')
-  t.rule(undefined, 'filter-input', 'ct state new jump service-endpoints-check')
-  t.rule(undefined, 'filter-forward', 'ct state new jump service-endpoints-check')
-  t.rule(undefined, 'filter-forward', 'ct state new jump cluster-ips-check')
-  t.rule(undefined, 'filter-output', 'ct state new jump service-endpoints-check')
-  t.rule(undefined, 'filter-output', 'ct state new jump cluster-ips-check')
-  t.rule(undefined, 'filter-prerouting-pre-dnat', 'ct state new jump firewall-check')
-  t.rule(undefined, 'filter-output-pre-dnat', 'ct state new jump firewall-check')
-  t.rule(undefined, 'nat-output', 'jump services')
-  t.rule(undefined, 'nat-prerouting', 'jump services')
-  t.rule(undefined, 'nat-postrouting', 'jump masquerading')
-
-  t.rule(undefined, 'masquerading', `mark and ${v.mark} != 0 mark set mark xor ${v.mark} masquerade fully-random`)
-  t.rule(undefined, 'masquerading', `ct status dnat ${v.ip} saddr . ${v.ip} daddr . meta l4proto . th dport @hairpin-connections masquerade fully-random`)
-
-  t.rule(undefined, 'cluster-ips-check', `${v.ip} daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`)
-  if (plan.serviceCIDRs.length > 0)
-    t.rule(undefined, 'cluster-ips-check', `${v.ip} daddr { ${plan.serviceCIDRs.map((c) => c.text).join(',')} } drop comment "Drop traffic to unallocated ClusterIPs"`)
-
-  const nodePortDaddr = plan.nodePorts.matchAll ? `${v.ip} daddr != ${v.loopback}` : `${v.ip} daddr @nodeport-ips`
-  if (!plan.nodePorts.matchAll) for (const addr of plan.nodePorts.addresses.filter((a) => !isLoopback(a))) t.element(undefined, 'nodeport-ips', addr.text)
-
-  t.rule(undefined, 'reject-chain', 'reject')
-  t.rule(undefined, 'service-endpoints-check', `${v.ip} daddr . meta l4proto . th dport vmap @no-endpoint-services`)
-  t.rule(undefined, 'nodeport-endpoints-check', `${nodePortDaddr} meta l4proto . th dport vmap @no-endpoint-nodeports`)
-
+  for (const [chain, rule] of JUMP_RULES) t.rule(undefined, chain, rule)
+  for (const [chain, rule] of staticRules(plan, v)) t.rule(undefined, chain, rule)
+  for (const addr of nodePortIps(plan)) t.element(undefined, 'nodeport-ips', addr.text)
+  // One rule instead of a chain per Service: drop what comes to a firewalled destination from outside its ranges.
   const frontend = `${v.ip} daddr . meta l4proto . th dport`
   t.rule(undefined, 'firewall-check', `${frontend} @firewall-ips ${frontend} . ${v.ip} saddr != @firewall-allow drop`)
-
-  if (plan.masqueradeAll) t.rule(undefined, 'services', `${v.ip} daddr @cluster-ips ${v.masquerade} comment "masquerade all clusterIP traffic"`)
-  else if (plan.localDetector)
-    t.rule(undefined, 'services', `${v.ip} daddr @cluster-ips ${detector(plan.localDetector, v, false)} ${v.masquerade} comment "masquerade clusterIP traffic from outside cluster"`)
-  t.rule(undefined, 'services', `${frontend} vmap @service-ips`)
-  t.rule(undefined, 'services', `${plan.nodePorts.matchAll ? 'fib daddr type local ' : ''}${nodePortDaddr} meta l4proto . th dport vmap @service-nodeports`)
+  for (const rule of servicesRules(plan, v)) t.rule(undefined, 'services', rule)
 }
 
 function renderServicePort(c: Context, sp: ServicePortPlan): void {
@@ -342,20 +292,4 @@ function contains(outer: Cidr, inner: Cidr): boolean {
     if ((outer.network.bytes[byte]! & mask) !== (inner.network.bytes[byte]! & mask)) return false
   }
   return true
-}
-
-function detector(d: LocalDetector, v: Words, local: boolean): string {
-  const op = local ? '' : '!= '
-  switch (d.kind) {
-    case 'cidr':
-      return `${v.ip} saddr ${op}${d.cidr.text}`
-    case 'bridge':
-      return `iif ${op}${d.interface}`
-    case 'prefix':
-      return `iif ${op}${d.prefix}*`
-  }
-}
-
-function isLoopback(ip: Ip): boolean {
-  return ip.family === 'ipv4' ? ip.bytes[0] === 127 : ip.text === '::1'
 }

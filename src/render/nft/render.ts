@@ -2,8 +2,9 @@
 import type { Ip } from '../../model/ip.ts'
 import type { Origin } from '../../model/types.ts'
 import { nftEndpointBase, nftNames as names, nftServiceBase } from '../../plan/names.ts'
-import type { FamilyPlan, LocalDetector, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
+import type { FamilyPlan, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
 import { LineWriter, type Rendered } from '../line-writer.ts'
+import { BASE_CHAINS, detector, HELPER_CHAINS, JUMP_RULES, nodePortIps, REJECT_CHAIN_SPEC, servicesRules, staticRules, staticSpecs, wordsFor, type Words } from './common.ts'
 import { NftTable, quote, truncateComment } from './table.ts'
 
 /** Feature-gated kube-proxy extras; all off by default, as the gates are. */
@@ -22,94 +23,35 @@ export function renderNft(plan: Plan, _options: NftOptions = {}): Rendered {
   return w.finish()
 }
 
-interface Words {
-  readonly ip: 'ip' | 'ip6'
-  readonly addr: 'ipv4_addr' | 'ipv6_addr'
-  readonly loopback: string
-  readonly mark: string
-  /** The statement that asks nat-postrouting to masquerade. */
-  readonly masquerade: string
-}
-
 export function renderFamily(plan: FamilyPlan): NftTable {
-  const ip = plan.family === 'ipv4' ? 'ip' : 'ip6'
-  const v: Words = {
-    ip,
-    addr: plan.family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr',
-    loopback: plan.family === 'ipv4' ? '127.0.0.0/8' : '::1',
-    mark: plan.masqueradeMark,
-    masquerade: `mark set mark or ${plan.masqueradeMark}`,
-  }
-  const t = new NftTable(ip)
+  const v = wordsFor(plan)
+  const t = new NftTable(v.ip)
   renderStatic(plan, t, v)
   for (const sp of plan.servicePorts) renderServicePort(plan, sp, t, v)
   return t
 }
 
 function renderStatic(plan: FamilyPlan, t: NftTable, v: Words): void {
-  const baseChains: [string, string, string, number][] = [
-    // Source ranges are checked before DNAT so they see the original destination (the LB IP).
-    ['filter-prerouting-pre-dnat', 'filter', 'prerouting', -110],
-    ['filter-output-pre-dnat', 'filter', 'output', -110],
-    // No-endpoint checks run after DNAT: a load-balanced packet no longer matches a service IP.
-    ['filter-forward', 'filter', 'forward', 0],
-    ['filter-input', 'filter', 'input', 0],
-    ['filter-output', 'filter', 'output', 0],
-    ['nat-prerouting', 'nat', 'prerouting', -100],
-    ['nat-output', 'nat', 'output', -100],
-    ['nat-postrouting', 'nat', 'postrouting', 100],
-  ]
-  for (const [name, type, hook, priority] of baseChains) t.chain(name, `type ${type} hook ${hook} priority ${priority} ;`)
-  for (const name of ['nodeport-endpoints-check', 'service-endpoints-check', 'firewall-check', 'services', 'masquerading', 'cluster-ips-check'])
-    t.chain(name)
-  t.chain('reject-chain', 'comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ;')
+  for (const [name, type, hook, priority] of BASE_CHAINS) t.chain(name, `type ${type} hook ${hook} priority ${priority} ;`)
+  for (const name of HELPER_CHAINS) t.chain(name)
+  t.chain('reject-chain', REJECT_CHAIN_SPEC)
+  for (const [chain, rule] of JUMP_RULES) t.rule(undefined, chain, rule)
 
-  // Reject is not allowed in prerouting on kernels before 5.9, so the checks hook input/forward/output.
-  t.rule(undefined, 'filter-input', 'ct state new jump nodeport-endpoints-check')
-  t.rule(undefined, 'filter-input', 'ct state new jump service-endpoints-check')
-  t.rule(undefined, 'filter-forward', 'ct state new jump service-endpoints-check')
-  t.rule(undefined, 'filter-forward', 'ct state new jump cluster-ips-check')
-  t.rule(undefined, 'filter-output', 'ct state new jump service-endpoints-check')
-  t.rule(undefined, 'filter-output', 'ct state new jump cluster-ips-check')
-  t.rule(undefined, 'filter-prerouting-pre-dnat', 'ct state new jump firewall-check')
-  t.rule(undefined, 'filter-output-pre-dnat', 'ct state new jump firewall-check')
-  t.rule(undefined, 'nat-output', 'jump services')
-  t.rule(undefined, 'nat-prerouting', 'jump services')
-  t.rule(undefined, 'nat-postrouting', 'jump masquerading')
-
-  t.rule(undefined, 'masquerading', `mark and ${v.mark} != 0 mark set mark xor ${v.mark} masquerade fully-random`)
-  t.rule(undefined, 'masquerading', `ct status dnat ${v.ip} saddr . ${v.ip} daddr . meta l4proto . th dport @hairpin-connections masquerade fully-random`)
-
-  t.set('cluster-ips', `type ${v.addr} ; comment "Active ClusterIPs" ;`)
-  t.rule(undefined, 'cluster-ips-check', `${v.ip} daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`)
-  if (plan.serviceCIDRs.length > 0)
-    t.rule(undefined, 'cluster-ips-check', `${v.ip} daddr { ${plan.serviceCIDRs.map((c) => c.text).join(',')} } drop comment "Drop traffic to unallocated ClusterIPs"`)
-  t.set('hairpin-connections', `type ${v.addr} . ${v.addr} . inet_proto . inet_service ; comment "service hairpin connections" ;`)
-
-  // With every local address accepting NodePorts the set is not needed (kube-proxy deletes it).
-  const nodePortDaddr = plan.nodePorts.matchAll ? `${v.ip} daddr != ${v.loopback}` : `${v.ip} daddr @nodeport-ips`
+  const specs = staticSpecs(v)
+  t.set('cluster-ips', specs.clusterIps)
+  t.set('hairpin-connections', specs.hairpin)
   if (!plan.nodePorts.matchAll) {
-    t.set('nodeport-ips', `type ${v.addr} ; comment "IPs that accept NodePort traffic" ;`)
-    // nftables mode never serves NodePorts on loopback.
-    for (const addr of plan.nodePorts.addresses.filter((a) => !isLoopback(a))) t.element(undefined, 'nodeport-ips', addr.text, addr.text, ipKey(addr))
+    t.set('nodeport-ips', specs.nodePortIps)
+    for (const addr of nodePortIps(plan)) t.element(undefined, 'nodeport-ips', addr.text, addr.text, ipKey(addr))
   }
-
-  t.map('no-endpoint-services', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ;`)
-  t.map('no-endpoint-nodeports', `type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ;`)
-  t.rule(undefined, 'reject-chain', 'reject')
-  t.rule(undefined, 'service-endpoints-check', `${v.ip} daddr . meta l4proto . th dport vmap @no-endpoint-services`)
-  t.rule(undefined, 'nodeport-endpoints-check', `${nodePortDaddr} meta l4proto . th dport vmap @no-endpoint-nodeports`)
-
+  t.map('no-endpoint-services', specs.noEndpointServices)
+  t.map('no-endpoint-nodeports', specs.noEndpointNodePorts)
   t.map('firewall-ips', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ;`)
+  t.map('service-ips', specs.serviceIps)
+  t.map('service-nodeports', specs.serviceNodePorts)
+  for (const [chain, rule] of staticRules(plan, v)) t.rule(undefined, chain, rule)
   t.rule(undefined, 'firewall-check', `${v.ip} daddr . meta l4proto . th dport vmap @firewall-ips`)
-
-  t.map('service-ips', `type ${v.addr} . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ;`)
-  t.map('service-nodeports', `type inet_proto . inet_service : verdict ; comment "NodePort traffic" ;`)
-  if (plan.masqueradeAll) t.rule(undefined, 'services', `${v.ip} daddr @cluster-ips ${v.masquerade} comment "masquerade all clusterIP traffic"`)
-  else if (plan.localDetector)
-    t.rule(undefined, 'services', `${v.ip} daddr @cluster-ips ${detector(plan.localDetector, v, false)} ${v.masquerade} comment "masquerade clusterIP traffic from outside cluster"`)
-  t.rule(undefined, 'services', `${v.ip} daddr . meta l4proto . th dport vmap @service-ips`)
-  t.rule(undefined, 'services', `${plan.nodePorts.matchAll ? 'fib daddr type local ' : ''}${nodePortDaddr} meta l4proto . th dport vmap @service-nodeports`)
+  for (const rule of servicesRules(plan, v)) t.rule(undefined, 'services', rule)
 }
 
 function renderServicePort(plan: FamilyPlan, sp: ServicePortPlan, t: NftTable, v: Words): void {
@@ -209,22 +151,6 @@ function renderDispatch(sp: ServicePortPlan, chain: string, endpoints: readonly 
   }
   const entries = endpoints.map((ep, i) => `${i} : ${ep.ip.text} . ${ep.port}`).join(' , ')
   t.rule(o, chain, `meta l4proto ${sp.protocol} dnat ${v.ip} addr . port to numgen random mod ${n} map { ${entries} }`)
-}
-
-function detector(d: LocalDetector, v: Words, local: boolean): string {
-  const op = local ? '' : '!= '
-  switch (d.kind) {
-    case 'cidr':
-      return `${v.ip} saddr ${op}${d.cidr.text}`
-    case 'bridge':
-      return `iif ${op}${d.interface}`
-    case 'prefix':
-      return `iif ${op}${d.prefix}*`
-  }
-}
-
-function isLoopback(ip: Ip): boolean {
-  return ip.family === 'ipv4' ? ip.bytes[0] === 127 : ip.text === '::1'
 }
 
 function ipKey(ip: Ip): string {
