@@ -1,6 +1,6 @@
 // What both nft shapes (kube-proxy's and the fast profile's) write alike: words, base chains, jump rules, static rules.
 import type { Ip } from '../../model/ip.ts'
-import type { FamilyPlan, LocalDetector } from '../../plan/types.ts'
+import type { FamilyPlan, LocalDetector, ServicePortPlan } from '../../plan/types.ts'
 
 /** Family-dependent words of the rule text. */
 export interface Words {
@@ -96,6 +96,25 @@ export function servicesRules(plan: FamilyPlan, v: Words): string[] {
     rules.push(`${v.ip} daddr @cluster-ips ${detector(plan.localDetector, v, false)} ${v.masquerade} comment "masquerade clusterIP traffic from outside cluster"`)
   rules.push(`${v.ip} daddr . meta l4proto . th dport vmap @service-ips`)
   rules.push(`${plan.nodePorts.matchAll ? 'fib daddr type local ' : ''}${nodePortDaddr(plan, v)} meta l4proto . th dport vmap @service-nodeports`)
+  return rules
+}
+
+/**
+ * The rules of a service port's external chain (NodePort, external and LB IP traffic).
+ * externalTrafficPolicy Cluster masquerades everything; Local lets pods and the node itself use
+ * every endpoint (the cluster chain) and keeps only external clients on this node's endpoints.
+ * The last rule sends the rest to the policy's chain, when that chain has endpoints.
+ */
+export function externalChainRules(plan: FamilyPlan, sp: ServicePortPlan, v: Words, clusterChain: string, policyChain: string): string[] {
+  const rules: string[] = []
+  if (!sp.externalPolicyLocal) {
+    rules.push(`${v.masquerade} comment "masquerade"`)
+  } else {
+    if (plan.localDetector) rules.push(`${detector(plan.localDetector, v, true)} goto ${clusterChain} comment "short-circuit pod traffic"`)
+    rules.push(`fib saddr type local ${v.masquerade} comment "masquerade local traffic"`)
+    rules.push(`fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`)
+  }
+  if (sp.hasExternal) rules.push(`goto ${policyChain}`)
   return rules
 }
 

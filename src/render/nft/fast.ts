@@ -48,7 +48,7 @@ import type { Origin } from '../../model/types.ts'
 import { hashPrefix, nftEndpointBase, nftNames as names, nftServiceBase } from '../../plan/names.ts'
 import type { FamilyPlan, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
 import type { Rendered } from '../line-writer.ts'
-import { BASE_CHAINS, detector, HELPER_CHAINS, JUMP_RULES, nodePortIps, REJECT_CHAIN_SPEC, servicesRules, staticRules, staticSpecs, wordsFor, type Words } from './common.ts'
+import { BASE_CHAINS, externalChainRules, HELPER_CHAINS, JUMP_RULES, nodePortIps, REJECT_CHAIN_SPEC, servicesRules, staticRules, staticSpecs, wordsFor, type Words } from './common.ts'
 import { FastTable, finishLines } from './fast-table.ts'
 import { quote, truncateComment } from './table.ts'
 
@@ -193,17 +193,7 @@ function renderServicePort(c: Context, sp: ServicePortPlan): void {
     if (!sp.hasExternal) t.element(o, 'no-endpoint-nodeports', nodePort, `${nodePort} comment ${comment} : ${verdict(sp.externalVerdict)}`)
   }
 
-  if (sp.usesExternalChain) {
-    if (!sp.externalPolicyLocal) {
-      t.rule(o, externalChain, `${v.masquerade} comment "masquerade"`)
-    } else {
-      if (plan.localDetector)
-        t.rule(o, externalChain, `${detector(plan.localDetector, v, true)} goto ${clusterChain} comment "short-circuit pod traffic"`)
-      t.rule(o, externalChain, `fib saddr type local ${v.masquerade} comment "masquerade local traffic"`)
-      t.rule(o, externalChain, `fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`)
-    }
-    if (sp.hasExternal) t.rule(o, externalChain, `goto ${chainOf(sp.externalChain)}`)
-  }
+  if (sp.usesExternalChain) for (const rule of externalChainRules(plan, sp, v, clusterChain, chainOf(sp.externalChain))) t.rule(o, externalChain, rule)
 
   if (sp.usesClusterChain) renderDispatch(c, sp, clusterChain, sp.clusterEndpoints)
   if (sp.usesLocalChain) renderDispatch(c, sp, localChain, sp.localEndpoints)

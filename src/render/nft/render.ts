@@ -4,7 +4,7 @@ import type { Origin } from '../../model/types.ts'
 import { nftEndpointBase, nftNames as names, nftServiceBase } from '../../plan/names.ts'
 import type { FamilyPlan, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
 import { LineWriter, type Rendered } from '../line-writer.ts'
-import { BASE_CHAINS, detector, HELPER_CHAINS, JUMP_RULES, nodePortIps, REJECT_CHAIN_SPEC, servicesRules, staticRules, staticSpecs, wordsFor, type Words } from './common.ts'
+import { BASE_CHAINS, externalChainRules, HELPER_CHAINS, JUMP_RULES, nodePortIps, REJECT_CHAIN_SPEC, servicesRules, staticRules, staticSpecs, wordsFor, type Words } from './common.ts'
 import { NftTable, quote, truncateComment } from './table.ts'
 
 /** Feature-gated kube-proxy extras; all off by default, as the gates are. */
@@ -95,18 +95,7 @@ function renderServicePort(plan: FamilyPlan, sp: ServicePortPlan, t: NftTable, v
     if (!sp.hasExternal) t.element(o, 'no-endpoint-nodeports', nodePort.key, `${nodePort.key} comment ${comment} : ${verdict(sp.externalVerdict)}`, nodePort.sort)
   }
 
-  if (sp.usesExternalChain) {
-    if (!sp.externalPolicyLocal) {
-      t.rule(o, externalChain, `${v.masquerade} comment "masquerade"`)
-    } else {
-      // Pods and the node may use every endpoint; only external clients are kept on this node.
-      if (plan.localDetector)
-        t.rule(o, externalChain, `${detector(plan.localDetector, v, true)} goto ${clusterChain} comment "short-circuit pod traffic"`)
-      t.rule(o, externalChain, `fib saddr type local ${v.masquerade} comment "masquerade local traffic"`)
-      t.rule(o, externalChain, `fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`)
-    }
-    if (sp.hasExternal) t.rule(o, externalChain, `goto ${chainOf(sp.externalChain)}`)
-  }
+  if (sp.usesExternalChain) for (const rule of externalChainRules(plan, sp, v, clusterChain, chainOf(sp.externalChain))) t.rule(o, externalChain, rule)
 
   if (usesFirewall) {
     const allowed = [...sp.sourceRanges.map((r) => r.text), ...(sp.allowFromNode ? sp.loadBalancerIPs.map((ip) => ip.text) : [])]
