@@ -1,5 +1,5 @@
 // Inputs + flags → a rendered ruleset, with diagnostics printed to stderr: the part compile, check and apply share.
-import { compile } from '../compile.ts'
+import { compile, type CompileResult } from '../compile.ts'
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import { formatDiagnostics } from '../diagnostics/format.ts'
 import { lintRuleset } from '../lint/index.ts'
@@ -40,28 +40,9 @@ export interface BuildOptions {
  */
 export function buildRuleset(files: readonly string[], flags: CompileFlags, io: Io, options: BuildOptions = {}): BuildResult {
   const shown = (diagnostics: readonly Diagnostic[]) => (options.notices === false ? diagnostics.filter((d) => d.severity !== 'notice') : diagnostics)
-  const settings = settingsFromFlags(flags, io.hostname)
-  const badFlags = checkSettingsInput(settings)
-  if (badFlags.length > 0) {
-    report(badFlags, [], flags, io)
-    return { ok: false, exitCode: EXIT.usage }
-  }
-  const args = [...files, ...(flags.filename ?? [])]
-  if (args.length === 0) {
-    report([{ severity: 'error', code: 'INVALID_SETTING', message: 'no inputs: give files, folders or - for stdin (as arguments or with -f)', file: '<arguments>' }], [], flags, io)
-    return { ok: false, exitCode: EXIT.usage }
-  }
-  const inputs = readInputs(flags.config ? [...args, flags.config] : args, io)
-  if (inputs.diagnostics.length > 0) {
-    report(inputs.diagnostics, inputs.sources, flags, io)
-    return { ok: false, exitCode: EXIT.invalidInput }
-  }
-  const result = compile(inputs.sources, { format: flags.format, settings })
-  if (!result.ok) {
-    // Notices explain how a ruleset was made; with no ruleset they only hide the errors.
-    report(result.diagnostics.filter((d) => d.severity !== 'notice'), inputs.sources, flags, io)
-    return { ok: false, exitCode: EXIT.invalidInput }
-  }
+  const compiled = compileInputs(files, flags, io)
+  if (!compiled.ok) return compiled
+  const { result, sources } = compiled
 
   let family: FamilyPlan | undefined
   const extra: Diagnostic[] = []
@@ -83,13 +64,48 @@ export function buildRuleset(files: readonly string[], flags: CompileFlags, io: 
       })
   }
   const lint = lintRuleset(family ? [family] : result.plan.families, flags.format, flags.profile ?? 'kube-proxy')
-  report(shown(sortDiagnostics([...result.diagnostics, ...extra, ...lint])), inputs.sources, flags, io)
+  report(shown(sortDiagnostics([...result.diagnostics, ...extra, ...lint])), sources, flags, io)
   if (hasErrors(lint)) return { ok: false, exitCode: EXIT.invalidInput }
 
   const ruleset: Ruleset = family
     ? { format: 'iptables', family: family.family, rendered: renderIptables(family), plan: result.plan }
     : { format: 'nft', family: undefined, rendered: flags.profile === 'fast' ? renderNftFast(result.plan) : renderNft(result.plan), plan: result.plan }
   return { ok: true, ruleset }
+}
+
+/** What compileInputs hands on: the compiled plan and model, and the sources (for code frames). */
+export type CompiledInputs =
+  | { readonly ok: true; readonly result: Extract<CompileResult, { ok: true }>; readonly sources: readonly Source[] }
+  | { readonly ok: false; readonly exitCode: ExitCode }
+
+/**
+ * Checks the flag values (before any file is read: exit 2), reads the inputs and compiles them.
+ * On failure it prints the errors (notices explain how a ruleset was made; with no ruleset they
+ * would only hide the errors); on success it prints nothing, and the caller reports.
+ */
+export function compileInputs(files: readonly string[], flags: CompileFlags, io: Io, noInputs = 'no inputs: give files, folders or - for stdin (as arguments or with -f)'): CompiledInputs {
+  const settings = settingsFromFlags(flags, io.hostname)
+  const badFlags = checkSettingsInput(settings)
+  if (badFlags.length > 0) {
+    report(badFlags, [], flags, io)
+    return { ok: false, exitCode: EXIT.usage }
+  }
+  const args = [...files, ...(flags.filename ?? [])]
+  if (args.length === 0) {
+    report([{ severity: 'error', code: 'INVALID_SETTING', message: noInputs, file: '<arguments>' }], [], flags, io)
+    return { ok: false, exitCode: EXIT.usage }
+  }
+  const inputs = readInputs(flags.config ? [...args, flags.config] : args, io)
+  if (inputs.diagnostics.length > 0) {
+    report(inputs.diagnostics, inputs.sources, flags, io)
+    return { ok: false, exitCode: EXIT.invalidInput }
+  }
+  const result = compile(inputs.sources, { format: flags.format, settings })
+  if (!result.ok) {
+    report(result.diagnostics.filter((d) => d.severity !== 'notice'), inputs.sources, flags, io)
+    return { ok: false, exitCode: EXIT.invalidInput }
+  }
+  return { ok: true, result, sources: inputs.sources }
 }
 
 /** Prints diagnostics to stderr with code frames; colour only on a terminal, and never with NO_COLOR or TERM=dumb. */

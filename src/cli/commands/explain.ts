@@ -1,14 +1,11 @@
 // `svcc explain`: one Service's endpoints per port and family, why each is used or not, and where the ruleset holds it.
-import { compile } from '../../compile.ts'
-import { checkSettingsInput } from '../../model/settings.ts'
 import { explainService, type ExplainInput } from '../../explain/explain.ts'
 import { formatExplanation } from '../../explain/format.ts'
 import { renderIptables } from '../../render/iptables/render.ts'
 import { renderNft } from '../../render/nft/render.ts'
-import { readInputs } from '../inputs.ts'
 import type { Io } from '../io.ts'
-import { settingsFromFlags, type CompileFlags } from '../options.ts'
-import { EXIT, report, type ExitCode } from '../ruleset.ts'
+import type { CompileFlags } from '../options.ts'
+import { compileInputs, EXIT, report, type ExitCode } from '../ruleset.ts'
 
 export interface ExplainFlags extends CompileFlags {
   output?: 'text' | 'json'
@@ -26,23 +23,10 @@ export function explainCommand(files: readonly string[], serviceRef: string, fla
   const [namespace, name] = serviceRef.includes('/') ? serviceRef.split('/', 2) : ['default', serviceRef]
   if (!NAME.test(namespace!) || !NAME.test(name!) || serviceRef.split('/').length > 2)
     return usage(`${JSON.stringify(serviceRef)} is not a Service reference: write namespace/name, as in default/kubernetes`)
-  // The same checks as buildRuleset, which explain cannot use: it needs the model (node names, hints) too.
-  const settings = settingsFromFlags(flags, io.hostname)
-  const badFlags = checkSettingsInput(settings)
-  if (badFlags.length > 0) {
-    report(badFlags, [], flags, io)
-    return EXIT.usage
-  }
-  const args = [...files, ...(flags.filename ?? [])]
-  if (args.length === 0) return usage('give the inputs, then the Service: svcc explain manifests/ namespace/name (or -f manifests/ namespace/name)')
-  const inputs = readInputs(flags.config ? [...args, flags.config] : args, io)
-  if (inputs.diagnostics.length > 0) {
-    report(inputs.diagnostics, inputs.sources, flags, io)
-    return EXIT.invalidInput
-  }
-  const result = compile(inputs.sources, { format: flags.format, settings })
-  report(result.diagnostics, inputs.sources, flags, io)
-  if (!result.ok) return EXIT.invalidInput
+  const compiled = compileInputs(files, flags, io, 'give the inputs, then the Service: svcc explain manifests/ namespace/name (or -f manifests/ namespace/name)')
+  if (!compiled.ok) return compiled.exitCode
+  const { result, sources } = compiled
+  report(result.diagnostics, sources, flags, io)
 
   const plan = flags.ipFamily === undefined ? result.plan : { ...result.plan, families: result.plan.families.filter((f) => f.family === flags.ipFamily) }
   const rendered: ExplainInput['rendered'] =
