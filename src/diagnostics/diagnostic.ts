@@ -1,6 +1,9 @@
 // Diagnostics are data: what went wrong, where, and a stable code that tests and tools can rely on.
 
-/** Stable codes: never renamed or reused. */
+/**
+ * Stable codes: never renamed or reused. Retired: CHAIN_NAME_TOO_LONG (kube-proxy's hashed names fit the
+ * kernel's limits for every valid input, test/plan/names.test.ts, so no compile checks them).
+ */
 export type DiagnosticCode =
   | 'YAML_SYNTAX'
   | 'JSON_SYNTAX'
@@ -29,7 +32,6 @@ export type DiagnosticCode =
   | 'APPLY_REJECTED'
   | 'APPLY_COMMAND_NOT_FOUND'
   | 'ENDPOINT_CONDITIONS_DEFAULTED'
-  | 'CHAIN_NAME_TOO_LONG'
   | 'COMMENTS_DROPPED'
   | 'OUTPUT_UNWRITABLE'
 

@@ -1,5 +1,5 @@
 // ClientIP affinity remembers clients in kernel lists of bounded size; past the bound, clients silently lose stickiness.
-import type { Diagnostic } from '../diagnostics/diagnostic.ts'
+import type { Diagnostic, Severity } from '../diagnostics/diagnostic.ts'
 import { diagnosticAt } from '../manifest/validate.ts'
 import type { Format } from '../model/settings.ts'
 import type { FamilyPlan } from '../plan/types.ts'
@@ -18,7 +18,10 @@ export const DYNAMIC_SET_MAX = 65535
  * a warning on every such Service would teach users to ignore warnings. The fast nft profile keeps
  * one set per service port instead of one per endpoint, so the bound is per port: a warning.
  */
-export function affinityCapacityRule(families: readonly FamilyPlan[], format: Format, profile: Profile): Diagnostic[] {
+export function affinityCapacityRule(families: readonly FamilyPlan[], format: Format, profile: Profile, shows: (severity: Severity) => boolean): Diagnostic[] {
+  const fast = format === 'nft' && profile === 'fast'
+  const severity = format === 'iptables' || fast ? 'warning' : 'notice'
+  if (!shows(severity)) return []
   const seen = new Set<string>()
   const diagnostics: Diagnostic[] = []
   for (const family of families) {
@@ -27,12 +30,10 @@ export function affinityCapacityRule(families: readonly FamilyPlan[], format: Fo
       const service = `${sp.namespace}/${sp.name}`
       if (seen.has(service)) continue
       seen.add(service)
-      const fast = format === 'nft' && profile === 'fast'
       const message =
         format === 'iptables'
           ? `ClientIP affinity in iptables keeps at most ${RECENT_LIST_MAX} client addresses per endpoint (xt_recent ip_list_tot): past ${RECENT_LIST_MAX} clients per endpoint on this node, the oldest lose stickiness unless xt_recent is loaded with a larger ip_list_tot`
           : `ClientIP affinity in nft keeps at most ${DYNAMIC_SET_MAX} client addresses per ${fast ? 'service port (the fast profile has one set per port)' : 'endpoint'} (a dynamic set without a size): past that, new clients get no stickiness`
-      const severity = format === 'iptables' || fast ? 'warning' : 'notice'
       diagnostics.push(diagnosticAt(sp.origin.object.source, ['spec', 'sessionAffinity'], 'KERNEL_LIMIT', message, { object: sp.origin.object.object, severity }))
     }
   }

@@ -1,7 +1,6 @@
 // The lint pass after planning: kernel limits users hit, in the terms of the chosen format.
 import { describe, expect, it } from 'vitest'
 import { run } from '../../src/cli/main.ts'
-import { checkNames } from '../../src/lint/chain-names.ts'
 import { lintRuleset } from '../../src/lint/index.ts'
 import { compileText, SERVICE, SLICE, shape } from '../manifest/helpers.ts'
 import { virtualIo } from './virtual-io.ts'
@@ -34,6 +33,13 @@ describe('ClientIP affinity capacity', () => {
     expect(found[0]!.message).toContain('per service port')
   })
 
+  it('does not make (or locate) diagnostics of a severity that will not be shown', () => {
+    const result = compileText(`${AFFINITY}---\n${SLICE}`, { nodeName: 'node-a' }, 'nft')
+    if (!result.ok) throw new Error('fixture does not compile')
+    expect(lintRuleset(result.plan.families, 'nft', 'kube-proxy', (s) => s !== 'notice')).toEqual([])
+    expect(lintRuleset(result.plan.families, 'nft', 'fast', (s) => s !== 'notice')).toHaveLength(1)
+  })
+
   it('is quiet without affinity, and without endpoints (no affinity rules then)', () => {
     expect(lint(`${SERVICE}---\n${SLICE}`, 'iptables')).toEqual([])
     expect(lint(AFFINITY, 'iptables')).toEqual([])
@@ -60,22 +66,5 @@ describe('more than 1000 endpoints', () => {
   })
   it('nft: nothing to say', () => {
     expect(lint(big(), 'nft')).toEqual([])
-  })
-})
-
-describe('chain names', () => {
-  it('never fires for kube-proxy-hashed names', () => {
-    expect(lint(`${SERVICE.replace('name: web', `name: ${'w'.repeat(63)}`).replace('namespace: shop', `namespace: ${'n'.repeat(63)}`)}`, 'iptables')).toEqual([])
-  })
-
-  it('is an error naming the object when a name exceeds the limit', () => {
-    const result = compileText(`${SERVICE}---\n${SLICE}`)
-    if (!result.ok) throw new Error('fixture does not compile')
-    const origin = result.plan.families[0]!.servicePorts[0]!.origin
-    expect(checkNames([{ name: 'KUBE-SVC-ABCDEFGHIJKLMNOPQRST', origin }], 'iptables').map(shape)).toEqual([
-      expect.objectContaining({ code: 'CHAIN_NAME_TOO_LONG', severity: 'error', line: 9, column: 5, path: 'spec.ports[0]' }),
-    ])
-    expect(checkNames([{ name: 'KUBE-SVC-ABCDEFGHIJKLMNOPQRS', origin }], 'iptables')).toEqual([])
-    expect(checkNames([{ name: `service-${'é'.repeat(128)}`, origin }], 'nft').map((d) => d.code)).toEqual(['CHAIN_NAME_TOO_LONG'])
   })
 })
