@@ -2,19 +2,29 @@
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
 import type { Position } from './locate.ts'
 
-type Children = { readonly kind: 'object'; readonly keys: Map<string, number> } | { readonly kind: 'array'; readonly starts: number[] }
+/**
+ * A container's members as far as they have been read: objects are read up to the key asked for,
+ * arrays up to the index asked for, and `next` is where reading resumes (-1 once the end is reached).
+ */
+interface Members {
+  readonly kind: 'object' | 'array'
+  readonly keys: Map<string, number>
+  readonly starts: number[]
+  next: number
+}
 
 /**
- * Why: a diagnostic on a `kubectl -o json` List (10k Services give thousands of notices) used to
+ * Why: a diagnostic on a `kubectl -o json` List (10k Services give hundreds of notices) used to
  * need yaml's Document of the whole text, 30 s to build. This reads only the containers on the
- * path, each once (their member offsets are cached), so the first lookup costs one skim of the
- * text and later ones a few kB each. Only for text JSON.parse accepted without duplicated keys:
- * then yaml's node ranges are the token offsets used here (collections at '{' or '[', scalars
- * from their first to past their last character; null has no length).
+ * path, and each only as far as the member asked for (what it read is kept), so locating
+ * diagnostics in order costs at most one skim of the text. Only for text JSON.parse accepted
+ * without duplicated keys: then yaml's node ranges are the token offsets used here (collections
+ * at '{' or '[', scalars from their first to past their last character; null has no length).
  */
 export class JsonPositions {
-  private readonly children = new Map<number, Children | undefined>()
-  private lineStarts: number[] | undefined
+  private readonly containers = new Map<number, Members | undefined>()
+  /** Offsets whose line is known, ascending, with their lines: counting resumes from the nearest. */
+  private readonly known: { offset: number; line: number }[] = [{ offset: 0, line: 1 }]
   private readonly text: string
 
   constructor(text: string) {
@@ -37,34 +47,43 @@ export class JsonPositions {
 
   /** Offset of a member's value, as yaml's Collection.get resolves keys (a digit string also indexes a list). */
   private child(at: number, segment: PathSegment): number | undefined {
-    let c = this.children.get(at)
-    if (c === undefined && !this.children.has(at)) {
-      c = members(this.text, at)
-      this.children.set(at, c)
+    let c = this.containers.get(at)
+    if (c === undefined && !this.containers.has(at)) {
+      c = openContainer(this.text, at)
+      this.containers.set(at, c)
     }
     if (c === undefined) return undefined
-    if (c.kind === 'object') return typeof segment === 'string' ? c.keys.get(segment) : undefined
+    if (c.kind === 'object') {
+      if (typeof segment !== 'string') return undefined
+      while (!c.keys.has(segment) && readMember(this.text, c));
+      return c.keys.get(segment)
+    }
     let index: unknown = segment
     if (typeof index === 'string' && index !== '') index = Number(index)
-    return typeof index === 'number' && Number.isInteger(index) && index >= 0 ? c.starts[index] : undefined
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) return undefined
+    while (c.starts.length <= index && readMember(this.text, c));
+    return c.starts[index]
   }
 
-  /** 1-based line and column, as yaml's LineCounter.linePos. */
+  /** 1-based line and column, as yaml's LineCounter.linePos; counts newlines from the nearest offset already known. */
   private linePos(offset: number): { line: number; col: number } {
-    if (!this.lineStarts) {
-      const starts = [0]
-      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1)
-      this.lineStarts = starts
-    }
-    const starts = this.lineStarts
+    const known = this.known
     let low = 0
-    let high = starts.length - 1
+    let high = known.length - 1
     while (low < high) {
       const mid = (low + high + 1) >> 1
-      if (starts[mid]! <= offset) low = mid
+      if (known[mid]!.offset <= offset) low = mid
       else high = mid - 1
     }
-    return { line: low + 1, col: offset - starts[low]! + 1 }
+    let { line } = known[low]!
+    let lineStart = known[low]!.offset
+    // known offsets are line starts, so counting from one never splits a line.
+    for (let i = this.text.indexOf('\n', lineStart); i >= 0 && i < offset; i = this.text.indexOf('\n', i + 1)) {
+      line++
+      lineStart = i + 1
+    }
+    if (lineStart !== known[low]!.offset) known.splice(low + 1, 0, { offset: lineStart, line })
+    return { line, col: offset - lineStart + 1 }
   }
 }
 
@@ -106,36 +125,30 @@ function valueEnd(text: string, i: number): number {
   return text.length
 }
 
-/** Value offsets of the members of the container at i, or undefined for a scalar. */
-function members(text: string, i: number): Children | undefined {
+/** The container at i, nothing read yet; undefined for a scalar. */
+function openContainer(text: string, i: number): Members | undefined {
   const open = text.charCodeAt(i)
-  if (open === 0x7b) {
-    const keys = new Map<string, number>()
-    let j = skipSpace(text, i + 1)
-    while (text.charCodeAt(j) === 0x22) {
-      const keyEnd = stringEnd(text, j)
-      const key = JSON.parse(text.slice(j, keyEnd)) as string
-      const value = skipSpace(text, skipSpace(text, keyEnd) + 1) // past the ':'
-      if (!keys.has(key)) keys.set(key, value)
-      j = skipSpace(text, valueEnd(text, value))
-      if (text.charCodeAt(j) !== 0x2c) break
-      j = skipSpace(text, j + 1)
-    }
-    return { kind: 'object', keys }
-  }
-  if (open === 0x5b) {
-    const starts: number[] = []
-    let j = skipSpace(text, i + 1)
-    if (text.charCodeAt(j) === 0x5d) return { kind: 'array', starts }
-    while (j < text.length) {
-      starts.push(j)
-      j = skipSpace(text, valueEnd(text, j))
-      if (text.charCodeAt(j) !== 0x2c) break
-      j = skipSpace(text, j + 1)
-    }
-    return { kind: 'array', starts }
-  }
-  return undefined
+  if (open !== 0x7b && open !== 0x5b) return undefined
+  const first = skipSpace(text, i + 1)
+  const empty = text.charCodeAt(first) === (open === 0x7b ? 0x7d : 0x5d)
+  return { kind: open === 0x7b ? 'object' : 'array', keys: new Map(), starts: [], next: empty ? -1 : first }
+}
+
+/** Reads one more member of `c`; false when there was none left. */
+function readMember(text: string, c: Members): boolean {
+  let j = c.next
+  if (j < 0) return false
+  let value = j
+  if (c.kind === 'object') {
+    if (text.charCodeAt(j) !== 0x22) return (c.next = -1), false
+    const keyEnd = stringEnd(text, j)
+    const key = JSON.parse(text.slice(j, keyEnd)) as string
+    value = skipSpace(text, skipSpace(text, keyEnd) + 1) // past the ':'
+    if (!c.keys.has(key)) c.keys.set(key, value)
+  } else c.starts.push(j)
+  j = skipSpace(text, valueEnd(text, value))
+  c.next = text.charCodeAt(j) === 0x2c ? skipSpace(text, j + 1) : -1
+  return true
 }
 
 /** yaml's length for a node at the end of the path: its text for a string, number or boolean; 1 for null and collections. */
