@@ -1,6 +1,6 @@
 // Inputs + flags → a rendered ruleset, with diagnostics printed to stderr: the part compile, check and apply share.
 import { compile, type CompileResult } from '../compile.ts'
-import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts'
+import { hasErrors, sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics/diagnostic.ts'
 import { formatDiagnostics } from '../diagnostics/format.ts'
 import { lintRuleset } from '../lint/index.ts'
 import type { Source } from '../manifest/source.ts'
@@ -39,7 +39,9 @@ export interface BuildOptions {
  * Bad flag values are found before any file is read and exit 2 (usage); bad manifests exit 1.
  */
 export function buildRuleset(files: readonly string[], flags: CompileFlags, io: Io, options: BuildOptions = {}): BuildResult {
-  const shown = (diagnostics: readonly Diagnostic[]) => (options.notices === false ? diagnostics.filter((d) => d.severity !== 'notice') : diagnostics)
+  // What report() will print: errors always; warnings unless --quiet; notices unless --quiet or left out.
+  const shows = (severity: Severity) => severity === 'error' || (!flags.quiet && (severity === 'warning' || options.notices !== false))
+  const shown = (diagnostics: readonly Diagnostic[]) => diagnostics.filter((d) => shows(d.severity))
   const compiled = compileInputs(files, flags, io)
   if (!compiled.ok) return compiled
   const { result, sources } = compiled
@@ -63,8 +65,8 @@ export function buildRuleset(files: readonly string[], flags: CompileFlags, io: 
         file: '<settings>',
       })
   }
-  const lint = lintRuleset(family ? [family] : result.plan.families, flags.format, flags.profile ?? 'kube-proxy')
-  report(shown(sortDiagnostics([...result.diagnostics, ...extra, ...lint])), sources, flags, io)
+  const lint = lintRuleset(family ? [family] : result.plan.families, flags.format, flags.profile ?? 'kube-proxy', shows)
+  report(sortDiagnostics(shown([...result.diagnostics, ...extra, ...lint])), sources, flags, io)
   if (hasErrors(lint)) return { ok: false, exitCode: EXIT.invalidInput }
 
   const ruleset: Ruleset = family
