@@ -57,3 +57,28 @@ describe('cluster IPs', () => {
     expect(problems(dual('10.96.0.10', '[10.96.0.10, "fd00::10"]'))).toEqual([])
   })
 })
+
+describe('one endpoint in several slices', () => {
+  // kube-proxy keeps the later copy unless it is terminating; svcc's "later" is the slice-name order.
+  const slice = (name: string, ip: string, terminating: boolean, node: string) =>
+    SLICE.replace('name: web-abc', `name: ${name}`)
+      .replace('[10.244.1.5]', `[${ip}]`)
+      .replace('{ready: true}', `{ready: ${!terminating}, serving: true, terminating: ${terminating}}`)
+      .replace('nodeName: node-a', `nodeName: ${node}`)
+  const endpointsOf = (docs: string[]) => {
+    const result = compileText([SERVICE, ...docs].join('---\n'))
+    if (!result.ok) throw new Error('fixture does not compile')
+    return [...result.model.endpoints.values()][0]!.map((e) => `${e.endpoint} ${e.nodeName} ${e.terminating ? 'terminating' : 'ready'}`)
+  }
+
+  it('keeps the copy of the later slice unless that copy is terminating, in any input order', () => {
+    const a = slice('web-a', '10.244.1.5', false, 'node-a')
+    const b = slice('web-b', '10.244.1.5', false, 'node-b')
+    const bTerminating = slice('web-b', '10.244.1.5', true, 'node-b')
+    const other = slice('web-c', '10.244.1.4', false, 'node-c')
+    expect(endpointsOf([a, b, other])).toEqual(['10.244.1.4:8080 node-c ready', '10.244.1.5:8080 node-b ready'])
+    expect(endpointsOf([other, b, a])).toEqual(['10.244.1.4:8080 node-c ready', '10.244.1.5:8080 node-b ready'])
+    expect(endpointsOf([bTerminating, a, other])).toEqual(['10.244.1.4:8080 node-c ready', '10.244.1.5:8080 node-a ready'])
+    expect(endpointsOf([a, other, bTerminating])).toEqual(['10.244.1.4:8080 node-c ready', '10.244.1.5:8080 node-a ready'])
+  })
+})
