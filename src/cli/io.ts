@@ -13,8 +13,8 @@ export interface Io {
   kind(path: string): 'file' | 'dir' | undefined
   /** Entry names of a directory, unsorted. */
   list(path: string): string[]
-  /** Writes through a temporary file and a rename, so the target is never left partial. */
-  writeFileAtomic(path: string, text: string): void
+  /** Writes the pieces, in order, through a temporary file and a rename, so the target is never left partial. */
+  writeFileAtomic(path: string, chunks: readonly string[]): void
   readonly cwd: string
   readonly hostname: string
   readonly env: Readonly<Record<string, string | undefined>>
@@ -37,14 +37,14 @@ export const nodeIo: Io = {
     }
   },
   list: (path) => readdirSync(path),
-  writeFileAtomic(path, text) {
+  writeFileAtomic(path, chunks) {
     // The temporary file sits next to the target, so the rename stays on one file system and is atomic.
     const dir = mkdtempSync(join(dirname(path), '.svcc-'))
     const tmp = join(dir, 'out')
     try {
       const fd = openSync(tmp, 'w', 0o644)
       try {
-        writeFileSync(fd, text)
+        for (const chunk of chunks) writeFileSync(fd, chunk)
         fsyncSync(fd)
       } finally {
         closeSync(fd)

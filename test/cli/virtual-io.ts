@@ -33,9 +33,9 @@ export function virtualIo(files: Readonly<Record<string, string>>, overrides: Pa
       for (const p of tree.keys()) if (k === '' || p.startsWith(`${k}/`)) names.add(p.slice(k === '' ? 0 : k.length + 1).split('/')[0]!)
       return [...names]
     },
-    writeFileAtomic(path, text) {
+    writeFileAtomic(path, chunks) {
       if (failWrites !== undefined) throw Object.assign(new Error(failWrites), { code: failWrites })
-      tree.set(key(path), text)
+      tree.set(key(path), chunks.join(''))
     },
     ...rest,
   })

@@ -6,13 +6,14 @@ import { buildRuleset, EXIT, report, type ExitCode } from '../ruleset.ts'
 export function compileCommand(files: readonly string[], flags: CompileFlags, io: Io): ExitCode {
   const built = buildRuleset(files, flags, io)
   if (!built.ok) return built.exitCode
-  const text = built.ruleset.rendered.text
+  const { rendered } = built.ruleset
+  const chunks = rendered.chunks ?? [rendered.text]
   if (flags.output === undefined) {
-    io.stdout(text)
+    for (const chunk of chunks) io.stdout(chunk)
     return EXIT.ok
   }
   try {
-    io.writeFileAtomic(flags.output, text)
+    io.writeFileAtomic(flags.output, chunks)
   } catch (e) {
     // The temporary file is gone and the target untouched: nothing partial is left behind.
     const reason = (e as { code?: string }).code ?? (e instanceof Error ? e.message : String(e))

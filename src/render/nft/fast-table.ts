@@ -1,6 +1,5 @@
 // A write-once nft table for the fast profile: objects in creation order, each set's elements in one command.
 import type { Origin } from '../../model/types.ts'
-import type { Rendered } from '../line-writer.ts'
 
 /**
  * Unlike NftTable (knftables' dump order, one `add element` per element), this writes:
@@ -84,9 +83,4 @@ export class FastTable {
       fixed('}')
     }
   }
-}
-
-/** Joins lines the way LineWriter.finish() does (every line ends in "\n"), without the copies. */
-export function finishLines(lines: string[], origins: (Origin | undefined)[]): Rendered {
-  return { text: lines.length === 0 ? '' : `${lines.join('\n')}\n`, origins }
 }

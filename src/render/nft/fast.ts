@@ -47,9 +47,9 @@ import type { Cidr, Ip } from '../../model/ip.ts'
 import type { Origin } from '../../model/types.ts'
 import { hashPrefix, nftEndpointBase, nftNames as names, nftServiceBase } from '../../plan/names.ts'
 import type { FamilyPlan, NoEndpointVerdict, Plan, PlannedEndpoint, ServicePortPlan } from '../../plan/types.ts'
-import type { Rendered } from '../line-writer.ts'
+import { renderedLines, type Rendered } from '../line-writer.ts'
 import { BASE_CHAINS, externalChainRules, HELPER_CHAINS, JUMP_RULES, nodePortIps, REJECT_CHAIN_SPEC, servicesRules, staticRules, staticSpecs, wordsFor, type Words } from './common.ts'
-import { FastTable, finishLines } from './fast-table.ts'
+import { FastTable } from './fast-table.ts'
 import { quote, truncateComment } from './table.ts'
 
 /**
@@ -65,7 +65,7 @@ export function renderNftFast(plan: Plan): Rendered {
   const lines: string[] = []
   const origins: (Origin | undefined)[] = []
   for (const family of plan.families) renderFamily(family).write(lines, origins)
-  return finishLines(lines, origins)
+  return renderedLines(lines, origins)
 }
 
 /** Hands out `offset K` slots in shared maps, opening a new map every RULES_PER_MAP rules. */
