@@ -4,7 +4,7 @@ import { masqueradeMark, primaryNodeIP, type NodeSettings } from '../model/setti
 import { endpointsKey, type Model, type ServiceModel, type ServicePortModel } from '../model/types.ts'
 import { categorizeEndpoints } from './categorize.ts'
 import { servicePortName } from './names.ts'
-import type { FamilyPlan, LocalDetector, NodePortAddresses, Plan, ServicePortPlan } from './types.ts'
+import type { FamilyPlan, LocalDetector, NodePortAddresses, Plan, PlannedEndpoint, ServicePortPlan } from './types.ts'
 
 /** kube-proxy's iptables mode drops per-endpoint comments above this many endpoints. */
 export const LARGE_CLUSTER_ENDPOINTS = 1000
@@ -68,7 +68,7 @@ function planServicePort(
   const usesCluster = !service.internalPolicyLocal || externallyAccessible
   const usesLocal = service.internalPolicyLocal || (service.externalPolicyLocal && externallyAccessible)
 
-  const endpoints = (model.endpoints.get(endpointsKey(service.namespace, service.name, port.name, port.protocol, family)) ?? []).map((e) => ({
+  const endpoints = (model.endpoints.get(endpointsKey(service.namespace, service.name, port.name, port.protocol, family)) ?? []).map((e): PlannedEndpoint => ({
     ip: e.ip,
     port: e.port,
     endpoint: e.endpoint,
@@ -88,18 +88,6 @@ function planServicePort(
     zone: settings.zone,
     preferSameTrafficDistribution: settings.preferSameTrafficDistribution,
   })
-  // The four lists share endpoint objects; strip each endpoint once, so they share the stripped ones too.
-  const stripped = new Map<object, unknown>()
-  const strip = <T extends object>(list: readonly T[]) =>
-    list.map((e) => {
-      let s = stripped.get(e)
-      if (s === undefined) {
-        const { zoneHints: _z, nodeHints: _n, ...rest } = e as T & { zoneHints?: unknown; nodeHints?: unknown }
-        stripped.set(e, (s = rest))
-      }
-      return s
-    }) as unknown as ServicePortPlan['allEndpoints']
-
   const hasEndpoints = c.hasAnyEndpoints
   const usesClusterChain = c.clusterEndpoints.length > 0 && usesCluster
   const usesLocalChain = c.localEndpoints.length > 0 && usesLocal
@@ -123,10 +111,10 @@ function planServicePort(
     externalPolicyLocal: service.externalPolicyLocal,
     internalPolicyLocal: service.internalPolicyLocal,
     externallyAccessible,
-    allEndpoints: strip(endpoints),
-    clusterEndpoints: strip(c.clusterEndpoints),
-    localEndpoints: strip(c.localEndpoints),
-    reachableEndpoints: strip(c.reachableEndpoints),
+    allEndpoints: endpoints,
+    clusterEndpoints: c.clusterEndpoints,
+    localEndpoints: c.localEndpoints,
+    reachableEndpoints: c.reachableEndpoints,
     topology: c.topology,
     usedTerminatingFallback: c.usedTerminatingFallback,
     hasEndpoints,

@@ -3,7 +3,7 @@ import { byKeys } from '../model/compare.ts'
 import type { PlannedEndpoint } from './types.ts'
 
 export interface CategorizeInput {
-  readonly endpoints: readonly (PlannedEndpoint & { readonly zoneHints: readonly string[]; readonly nodeHints: readonly string[] })[]
+  readonly endpoints: readonly PlannedEndpoint[]
   readonly usesCluster: boolean
   readonly usesLocal: boolean
   readonly nodeName: string

@@ -55,6 +55,9 @@ export interface PlannedEndpoint {
   readonly ready: boolean
   readonly serving: boolean
   readonly terminating: boolean
+  /** Topology hints (sorted), which categorizing reads. */
+  readonly zoneHints: readonly string[]
+  readonly nodeHints: readonly string[]
   readonly origin: Origin
 }
 
