@@ -76,16 +76,18 @@ export class NftTable {
     w.line(undefined, `add table ${t} { comment "rules for kube-proxy" ; }`)
     w.line(undefined, `delete table ${t}`)
     w.line(undefined, `add table ${t} { comment "rules for kube-proxy" ; }`)
-    const chains = [...this.#chains.keys()].sort(compareStrings)
+    // sort() without a comparator orders strings by UTF-16 code units, as compareStrings does, natively.
+    const chains = [...this.#chains.keys()].sort()
     for (const name of chains) {
       const spec = this.#chains.get(name)!.spec
       w.line(undefined, `add chain ${t} ${name}${spec ? ` { ${spec} }` : ''}`)
     }
-    for (const name of [...this.#sets.keys()].sort(compareStrings)) w.line(undefined, `add set ${t} ${name} { ${this.#sets.get(name)!} }`)
-    for (const name of [...this.#maps.keys()].sort(compareStrings)) w.line(undefined, `add map ${t} ${name} { ${this.#maps.get(name)!} }`)
+    const sets = [...this.#sets.keys()].sort()
+    const maps = [...this.#maps.keys()].sort()
+    for (const name of sets) w.line(undefined, `add set ${t} ${name} { ${this.#sets.get(name)!} }`)
+    for (const name of maps) w.line(undefined, `add map ${t} ${name} { ${this.#maps.get(name)!} }`)
     for (const name of chains) for (const rule of this.#chains.get(name)!.rules) w.line(rule.origin, `add rule ${t} ${name} ${rule.text}`)
-    const containers = [...[...this.#sets.keys()].sort(compareStrings), ...[...this.#maps.keys()].sort(compareStrings)]
-    for (const name of containers) {
+    for (const name of [...sets, ...maps]) {
       const elements = [...this.#elements.get(name)!.values()].sort((a, b) => compareStrings(a.sortKey, b.sortKey))
       for (const e of elements) w.line(e.origin, `add element ${t} ${name} { ${e.text} }`)
     }
