@@ -2,7 +2,7 @@
 import type { z } from 'zod'
 import type { Diagnostic, DiagnosticCode, Location, PathSegment } from '../diagnostics/diagnostic.ts'
 import type { LoadedObject } from './load.ts'
-import { endpointSliceSchema, type EndpointSliceManifest } from './schema/endpoint-slice.ts'
+import { endpointSliceSchema, isPlainEndpoint, type EndpointSliceManifest } from './schema/endpoint-slice.ts'
 import { kubeProxyConfigSchema, type KubeProxyConfigManifest } from './schema/kube-proxy-config.ts'
 import { nodeSchema, type NodeManifest } from './schema/node.ts'
 import { serviceSchema, type ServiceManifest } from './schema/service.ts'
@@ -71,7 +71,7 @@ export function validateManifests(objects: readonly LoadedObject[]): ValidateRes
       continue
     }
     const label = objectLabel(kind, object.value)
-    const parsed = spec.schema.safeParse(object.value, { reportInput: true })
+    const parsed = kind === 'EndpointSlice' ? parseEndpointSlice(object.value) : spec.schema.safeParse(object.value, { reportInput: true })
     if (!parsed.success) {
       for (const issue of parsed.error.issues) diagnostics.push(issueToDiagnostic(object, label, issue))
       continue
@@ -95,6 +95,18 @@ export function validateManifests(objects: readonly LoadedObject[]): ValidateRes
   for (const [kind, object] of skippedKinds)
     diagnostics.push({ ...diagnosticAt(object, ['kind'], 'UNSUPPORTED_KIND', `skipping objects of kind ${kind}: svcc reads Service, EndpointSlice, Node and KubeProxyConfiguration`), severity: 'notice' })
   return { manifests, diagnostics }
+}
+
+/**
+ * endpointSliceSchema's answer. When every endpoint is plain (isPlainEndpoint), zod checks the
+ * rest of the slice and the endpoints are kept as they are; otherwise zod checks it all, so its
+ * issues and paths are the ones reported.
+ */
+function parseEndpointSlice(value: Record<string, unknown>) {
+  const endpoints = value.endpoints
+  if (!Array.isArray(endpoints) || !endpoints.every(isPlainEndpoint)) return endpointSliceSchema.safeParse(value, { reportInput: true })
+  const parsed = endpointSliceSchema.safeParse({ ...value, endpoints: [] }, { reportInput: true })
+  return parsed.success ? { ...parsed, data: { ...parsed.data, endpoints: endpoints as EndpointSliceManifest['endpoints'] } } : parsed
 }
 
 /** "Service ns/name", from whatever metadata the object has. */
