@@ -193,6 +193,7 @@ function buildEndpoints(slices: readonly Validated<EndpointSliceManifest>[], dia
     const family = familyOfApi(value.addressType)
     const ports = value.ports ?? []
     const endpoints = value.endpoints ?? []
+    // Per endpoint, what every port of the slice shares: its IP, conditions, hints and origin.
     const parsed = endpoints.map((ep, i) => {
       const addresses = ep.addresses ?? []
       if (addresses.length === 0) {
@@ -200,11 +201,30 @@ function buildEndpoints(slices: readonly Validated<EndpointSliceManifest>[], dia
         return undefined
       }
       // kube-proxy uses only the first address, but every one must be valid (the API server checks them all).
-      const ips = addresses.map((address, j) => checkEndpointAddress(address, value.addressType as 'IPv4' | 'IPv6', family, (code, message) => {
-        diagnostics.push(diagnosticAt(origin.source, ['endpoints', i, 'addresses', j], code, message, { object: origin.object }))
-      }))
-      const ip = ips[0]
-      return ip && ips.every((x) => x !== undefined) ? { ep, ip, index: i } : undefined
+      let valid = true
+      let first: Ip | undefined
+      addresses.forEach((address, j) => {
+        const ip = parseIp(address)
+        const problem = endpointAddressProblem(address, ip, value.addressType as 'IPv4' | 'IPv6', family)
+        if (problem === undefined) {
+          if (j === 0) first = ip
+          return
+        }
+        valid = false
+        diagnostics.push(diagnosticAt(origin.source, ['endpoints', i, 'addresses', j], problem.code, problem.message, { object: origin.object }))
+      })
+      if (!valid || !first) return undefined
+      const conditions = ep.conditions ?? {}
+      return {
+        ip: first,
+        ready: conditions.ready !== false,
+        serving: conditions.serving !== false,
+        terminating: conditions.terminating === true,
+        nodeName: ep.nodeName ?? undefined,
+        zoneHints: sortedNames(ep.hints?.forZones),
+        nodeHints: sortedNames(ep.hints?.forNodes),
+        origin: { object: origin, path: ['endpoints', i] },
+      }
     })
     noteDefaultedConditions(value, origin, diagnostics)
     ports.forEach((port, portIndex) => {
@@ -218,19 +238,7 @@ function buildEndpoints(slices: readonly Validated<EndpointSliceManifest>[], dia
       const list = candidates.get(key) ?? []
       for (const p of parsed) {
         if (!p) continue
-        const conditions = p.ep.conditions ?? {}
-        const endpoint: EndpointModel = {
-          ip: p.ip,
-          port: port.port,
-          endpoint: joinHostPort(p.ip, port.port),
-          ready: conditions.ready !== false,
-          serving: conditions.serving !== false,
-          terminating: conditions.terminating === true,
-          nodeName: p.ep.nodeName ?? undefined,
-          zoneHints: sortedNames(p.ep.hints?.forZones),
-          nodeHints: sortedNames(p.ep.hints?.forNodes),
-          origin: { object: origin, path: ['endpoints', p.index] },
-        }
+        const endpoint: EndpointModel = { ...p, port: port.port, endpoint: joinHostPort(p.ip, port.port) }
         list.push({ endpoint, sliceName: value.metadata.name })
       }
       candidates.set(key, list)
@@ -267,20 +275,19 @@ function winnerOf(group: readonly Candidate[]): EndpointModel {
   return winner
 }
 
-/** An IP of the slice's family that a Service may send traffic to; otherwise reports why not. */
-function checkEndpointAddress(
+/** Why an endpoint address is not an IP of the slice's family that a Service may send traffic to; undefined if it is. */
+function endpointAddressProblem(
   address: string,
+  ip: Ip | undefined,
   addressType: 'IPv4' | 'IPv6',
   family: IpFamily,
-  report: (code: 'INVALID_IP' | 'INVALID_FIELD', message: string) => void,
-): Ip | undefined {
-  const ip = parseIp(address)
-  if (!ip) return void report('INVALID_IP', `${JSON.stringify(address)} is not a valid IP address`)
-  if (ip.family !== family) return void report('INVALID_FIELD', `${ip.text} is not an ${addressType} address, but the slice's addressType is ${addressType}`)
+): { code: 'INVALID_IP' | 'INVALID_FIELD'; message: string } | undefined {
+  if (!ip) return { code: 'INVALID_IP', message: `${JSON.stringify(address)} is not a valid IP address` }
+  if (ip.family !== family) return { code: 'INVALID_FIELD', message: `${ip.text} is not an ${addressType} address, but the slice's addressType is ${addressType}` }
   // The API server forbids these as endpoint addresses; kube-proxy would DNAT to the node itself.
-  if (isLoopback(ip)) return void report('INVALID_IP', `endpoint address ${ip.text} is a loopback address`)
-  if (isLinkLocal(ip)) return void report('INVALID_IP', `endpoint address ${ip.text} is a link-local address`)
-  return ip
+  if (isLoopback(ip)) return { code: 'INVALID_IP', message: `endpoint address ${ip.text} is a loopback address` }
+  if (isLinkLocal(ip)) return { code: 'INVALID_IP', message: `endpoint address ${ip.text} is a link-local address` }
+  return undefined
 }
 
 /**
@@ -300,9 +307,11 @@ function noteDefaultedConditions(value: EndpointSliceManifest, origin: ObjectOri
   )
 }
 
-/** Hint names in code-unit order; the common no-hints case allocates one array, not three. */
-function sortedNames(hints: readonly { readonly name: string }[] | null | undefined): string[] {
-  return hints && hints.length > 0 ? hints.map((h) => h.name).sort(compareStrings) : []
+const NO_HINTS: readonly string[] = Object.freeze([])
+
+/** Hint names in code-unit order; the common no-hints case shares one empty list. */
+function sortedNames(hints: readonly { readonly name: string }[] | null | undefined): readonly string[] {
+  return hints && hints.length > 0 ? hints.map((h) => h.name).sort() : NO_HINTS
 }
 
 function canonicalText(e: EndpointModel): string {

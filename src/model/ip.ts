@@ -50,7 +50,10 @@ function parseIpv4Bytes(text: string): number[] | undefined {
 export function parseIp(text: string): Ip | undefined {
   if (text.includes('.') && !text.includes(':')) {
     const bytes = parseIpv4Bytes(text)
-    return bytes && { family: 'ipv4', bytes, text: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` }
+    if (!bytes) return undefined
+    // Leading zeros are the only way the text can differ from its canonical form, and they make it longer.
+    const canonicalLength = 3 + bytes.reduce((n, b) => n + (b >= 100 ? 3 : b >= 10 ? 2 : 1), 0)
+    return { family: 'ipv4', bytes, text: text.length === canonicalLength ? text : `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` }
   }
   if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined
   const v6 = ipaddr.IPv6.parse(text)
