@@ -238,7 +238,18 @@ function buildEndpoints(slices: readonly Validated<EndpointSliceManifest>[], dia
       const list = candidates.get(key) ?? []
       for (const p of parsed) {
         if (!p) continue
-        const endpoint: EndpointModel = { ...p, port: port.port, endpoint: joinHostPort(p.ip, port.port) }
+        const endpoint: EndpointModel = {
+          ip: p.ip,
+          port: port.port,
+          endpoint: joinHostPort(p.ip, port.port),
+          ready: p.ready,
+          serving: p.serving,
+          terminating: p.terminating,
+          nodeName: p.nodeName,
+          zoneHints: p.zoneHints,
+          nodeHints: p.nodeHints,
+          origin: p.origin,
+        }
         list.push({ endpoint, sliceName: value.metadata.name })
       }
       candidates.set(key, list)
