@@ -34,7 +34,7 @@ function time<T>(label: string, f: () => T): T {
   return r
 }
 
-const loaded = time(`load (${json ? 'JSON: JSON.parse' : 'YAML: the yaml library'})`, () => loadManifests([source]))
+const loaded = time(`load (${json ? 'JSON: JSON.parse' : 'YAML: yaml-fast.ts'})`, () => loadManifests([source]))
 const validated = time('validate (zod)', () => validateManifests(loaded.objects))
 const built = time('model', () => buildModel(validated.manifests))
 const nft = time('settings (nft)', () => resolveSettings(settingsFromFlags(flags, 'bench'), 'nft', validated.manifests.configs, built.model.nodes))

@@ -6,6 +6,8 @@ import { looksLikeJson } from './json-syntax.ts'
 import { locate, type Position } from './locate.ts'
 import { parseSource, type ParsedSource } from './parse.ts'
 import type { Source } from './source.ts'
+import { parseYamlFast } from './yaml-fast.ts'
+import { YamlPositions } from './yaml-locate.ts'
 
 /** One Kubernetes object: a document, or one item of a `kind: List` document. */
 export interface LoadedObject {
@@ -39,38 +41,29 @@ export function loadManifests(sources: readonly Source[]): LoadResult {
 function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagnostic[]): void {
   let lines: string[] | undefined
   const sourceLine = (line: number) => (lines ??= source.text.split('\n'))[line - 1]?.replace(/\r$/, '')
-  // For JSON with a byte-order mark: positions from a yaml parse made on the first diagnostic that
-  // asks for one (deterministic, so the same as a parse now). YAML keeps its Documents instead:
-  // dropping them saved ~1 s of GC at 10k Services, but the first diagnostic (nft's affinity
-  // notices are common) then cost a second full parse, ~26 s for 16 MB.
-  let reparsed: ParsedSource | undefined
-  const lazyAt = (docIndex: number, base: readonly PathSegment[]) => (path: readonly PathSegment[]) => {
-    reparsed ??= parseSource(source)
-    const document = reparsed.documents[docIndex]
-    return document === undefined ? undefined : locate(document, reparsed.lineCounter, [...base, ...path])
-  }
+  const add = (value: unknown, doc: number, at: Locator) => addDocument(value, doc, at, { file: source.path, sourceLine, objects, diagnostics })
 
   if (looksLikeJson(source.path, source.text)) {
     const value = parseJsonFast(source.text)
-    // Valid JSON without duplicated keys: positions without yaml (a byte-order mark is left to yaml's offsets).
-    let positions: JsonPositions | undefined
-    const jsonAt = source.text.charCodeAt(0) === 0xfeff
-      ? lazyAt
-      : (_doc: number, base: readonly PathSegment[]) => (path: readonly PathSegment[]) => (positions ??= new JsonPositions(source.text)).locate([...base, ...path])
-    // One JSON document: a List's items, or one object; anything else takes the yaml path, which reports it.
+    // One valid JSON object without duplicated keys: positions without yaml. Anything else takes the yaml path, which reports it.
     if (isRecord(value)) {
-      const list = isList(value)
-      const items = list ? value.items : [value]
-      if (Array.isArray(items) && items.every(isRecord)) {
-        items.forEach((item, i) => {
-          const basePath = list ? ['items', i] : []
-          objects.push({ file: source.path, doc: 0, basePath, value: item, locate: jsonAt(0, basePath), sourceLine })
-        })
-        return
-      }
+      add(value, 0, jsonLocator(source))
+      return
+    }
+  } else {
+    // The plain block YAML kubectl writes: values and positions without yaml (see yaml-fast.ts).
+    const stream = parseYamlFast(source.text)
+    if (stream !== undefined) {
+      let positions: YamlPositions | undefined
+      stream.values.forEach((value, doc) =>
+        add(value, doc, (base) => (path) => (positions ??= new YamlPositions(source.text, stream)).locate(doc, [...base, ...path])),
+      )
+      return
     }
   }
 
+  // The yaml path keeps its Documents for positions: dropping them saved ~1 s of GC at 10k Services,
+  // but the first diagnostic then cost a second full parse (~26 s for 16 MB).
   const parsed = parseSource(source)
   diagnostics.push(...parsed.diagnostics)
   parsed.documents.forEach((document, docIndex) => {
@@ -91,53 +84,69 @@ function loadSource(source: Source, objects: LoadedObject[], diagnostics: Diagno
       })
       return
     }
-    if (value === null || value === undefined) return // an empty document ("---" alone)
-    const at = (base: readonly PathSegment[]) => (path: readonly PathSegment[]) => locate(document, parsed.lineCounter, [...base, ...path])
-    if (!isRecord(value)) {
-      const pos = at([])([])
-      diagnostics.push({
-        severity: 'error',
-        code: 'NOT_AN_OBJECT',
-        message: 'document is not a Kubernetes object (expected a mapping with apiVersion and kind)',
-        file: source.path,
-        doc: docIndex,
-        ...(pos ?? {}),
-      })
+    add(value, docIndex, (base) => (path) => locate(document, parsed.lineCounter, [...base, ...path]))
+  })
+}
+
+/** Positions of paths in one document, relative to an object at `base` inside it. */
+type Locator = (base: readonly PathSegment[]) => (path: readonly PathSegment[]) => Position | undefined
+
+/**
+ * JSON text's positions without yaml: found in the text on demand. With a byte-order mark yaml's
+ * offsets differ, so they come from a yaml parse made on the first diagnostic that asks for one
+ * (deterministic, so the same as a parse now).
+ */
+function jsonLocator(source: Source): Locator {
+  if (source.text.charCodeAt(0) === 0xfeff) {
+    let reparsed: ParsedSource | undefined
+    return (base) => (path) => {
+      reparsed ??= parseSource(source)
+      const document = reparsed.documents[0]
+      return document === undefined ? undefined : locate(document, reparsed.lineCounter, [...base, ...path])
+    }
+  }
+  let positions: JsonPositions | undefined
+  return (base) => (path) => (positions ??= new JsonPositions(source.text)).locate([...base, ...path])
+}
+
+interface Sink {
+  readonly file: string
+  readonly sourceLine: (line: number) => string | undefined
+  readonly objects: LoadedObject[]
+  readonly diagnostics: Diagnostic[]
+}
+
+/** One document's value → its objects (a List's items, or the document), or diagnostics; empty documents ("---" alone) add nothing. */
+function addDocument(value: unknown, doc: number, at: Locator, sink: Sink): void {
+  const { file, sourceLine, objects, diagnostics } = sink
+  if (value === null || value === undefined) return
+  if (!isRecord(value)) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'NOT_AN_OBJECT',
+      message: 'document is not a Kubernetes object (expected a mapping with apiVersion and kind)',
+      file,
+      doc,
+      ...(at([])([]) ?? {}),
+    })
+    return
+  }
+  if (!isList(value)) {
+    objects.push({ file, doc, basePath: [], value, locate: at([]), sourceLine })
+    return
+  }
+  const items = value.items
+  if (!Array.isArray(items)) {
+    diagnostics.push({ severity: 'error', code: 'INVALID_FIELD', message: 'items must be a list of objects', file, doc, path: ['items'], ...(at([])(['items']) ?? {}) })
+    return
+  }
+  items.forEach((item: unknown, i) => {
+    const basePath = ['items', i]
+    if (!isRecord(item)) {
+      diagnostics.push({ severity: 'error', code: 'NOT_AN_OBJECT', message: 'list item is not a Kubernetes object', file, doc, path: basePath, ...(at([])(basePath) ?? {}) })
       return
     }
-    if (isList(value)) {
-      const items = value.items
-      if (!Array.isArray(items)) {
-        diagnostics.push({
-          severity: 'error',
-          code: 'INVALID_FIELD',
-          message: 'items must be a list of objects',
-          file: source.path,
-          doc: docIndex,
-          path: ['items'],
-          ...(at([])(['items']) ?? {}),
-        })
-        return
-      }
-      items.forEach((item: unknown, i) => {
-        const basePath = ['items', i]
-        if (!isRecord(item)) {
-          diagnostics.push({
-            severity: 'error',
-            code: 'NOT_AN_OBJECT',
-            message: 'list item is not a Kubernetes object',
-            file: source.path,
-            doc: docIndex,
-            path: basePath,
-            ...(at([])(basePath) ?? {}),
-          })
-          return
-        }
-        objects.push({ file: source.path, doc: docIndex, basePath, value: item, locate: at(basePath), sourceLine })
-      })
-      return
-    }
-    objects.push({ file: source.path, doc: docIndex, basePath: [], value, locate: at([]), sourceLine })
+    objects.push({ file, doc, basePath, value: item, locate: at(basePath), sourceLine })
   })
 }
 

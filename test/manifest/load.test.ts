@@ -143,3 +143,14 @@ it('reports every syntax error of every file, sorted by file and position', () =
 it('accepts JSON indented with tabs, and JSON strings full of YAML indicators', () => {
   expect(problems({ 'a.json': '{\n\t"apiVersion": "v1",\n\t"kind": "Node",\n\t"metadata": {"name": "n", "annotations": {"x": "' + '- '.repeat(500) + '"}}\n}' })).toEqual([])
 })
+
+describe('a JSON List with an item that is not an object', () => {
+  it('reports the item at its position, and still loads the others', () => {
+    const text = '{\n  "kind": "List",\n  "items": [\n    42,\n    {"apiVersion": "v1", "kind": "ConfigMap"}\n  ]\n}\n'
+    const result = load('list.json', text)
+    expect(result.diagnostics.map((d) => ({ code: d.code, line: d.line, column: d.column, path: d.path }))).toEqual([
+      { code: 'NOT_AN_OBJECT', line: 4, column: 5, path: ['items', 0] },
+    ])
+    expect(result.objects.map((o) => o.basePath)).toEqual([['items', 1]])
+  })
+})
