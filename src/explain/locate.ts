@@ -79,7 +79,7 @@ function nftElementLine(set: string, e: NftElement): RulesetLine {
 /** The port's chains, the rules that jump to them or name it in their comment, and per endpoint its KUBE-SEP chain and the jumps to it. */
 export function locateIptables(ruleset: IptablesRuleset, sp: ServicePortPlan): Located {
   const names = iptablesNames
-  const chains = new Set([names.service(sp.spn, sp.protocol), names.local(sp.spn, sp.protocol), names.external(sp.spn, sp.protocol), names.firewall(sp.spn, sp.protocol)])
+  const chains = new Set(Object.values(names.serviceChains(sp.spn, sp.protocol)))
   const seps = new Map(sp.reachableEndpoints.map((ep) => [names.endpoint(sp.spn, sp.protocol, ep.endpoint), ep.endpoint]))
   const port: RulesetLine[] = []
   const endpoints = new Map<string, RulesetLine[]>(sp.reachableEndpoints.map((ep) => [ep.endpoint, []]))

@@ -39,15 +39,19 @@ export function servicePortName(namespace: string, name: string, portName: strin
 // iptables: 16 base32 characters keep KUBE-SVC-… within the 28-character chain-name limit.
 export const IPTABLES_CHAIN_MAX = 28
 
-function portProtoHash(spn: string, protocol: string): string {
-  return hashPrefix(spn + protocol, 16)
+export interface IptablesServiceChains {
+  readonly service: string
+  readonly local: string
+  readonly external: string
+  readonly firewall: string
 }
 
 export const iptablesNames = {
-  service: (spn: string, protocol: string) => `KUBE-SVC-${portProtoHash(spn, protocol)}`,
-  local: (spn: string, protocol: string) => `KUBE-SVL-${portProtoHash(spn, protocol)}`,
-  external: (spn: string, protocol: string) => `KUBE-EXT-${portProtoHash(spn, protocol)}`,
-  firewall: (spn: string, protocol: string) => `KUBE-FW-${portProtoHash(spn, protocol)}`,
+  /** KUBE-SVC-, KUBE-SVL-, KUBE-EXT- and KUBE-FW- share one hash of the service port, computed once. */
+  serviceChains(spn: string, protocol: string): IptablesServiceChains {
+    const hash = hashPrefix(spn + protocol, 16)
+    return { service: `KUBE-SVC-${hash}`, local: `KUBE-SVL-${hash}`, external: `KUBE-EXT-${hash}`, firewall: `KUBE-FW-${hash}` }
+  },
   endpoint: (spn: string, protocol: string, endpoint: string) => `KUBE-SEP-${hashPrefix(spn + protocol + endpoint, 16)}`,
 }
 

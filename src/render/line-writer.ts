@@ -42,11 +42,9 @@ export class LineWriter {
   readonly #lines: string[] = []
   readonly #origins: (Origin | undefined)[] = []
 
-  /** Joins words with single spaces, as kube-proxy's LineBuffer does; empty words are dropped. */
-  line(origin: Origin | undefined, ...words: readonly (string | readonly string[])[]): void {
-    // Most lines arrive as one finished string; skip the flatten/filter/join arrays for them.
-    const only = words.length === 1 ? words[0] : undefined
-    this.#lines.push(typeof only === 'string' ? only : joinWords(words))
+  /** One finished line, without its "\n". */
+  line(origin: Origin | undefined, text: string): void {
+    this.#lines.push(text)
     this.#origins.push(origin)
   }
 
@@ -62,20 +60,4 @@ export class LineWriter {
   finish(): Rendered {
     return renderedLines(this.#lines, [...this.#origins])
   }
-}
-
-/**
- * words.flat().filter((w) => w !== '').join(' ') with one array instead of three. join() (not +)
- * makes a flat string: a rope of twenty pieces per line costs more to flatten at finish().
- */
-export function joinWords(words: readonly (string | readonly string[])[]): string {
-  const out: string[] = []
-  for (const word of words) {
-    if (typeof word === 'string') {
-      if (word !== '') out.push(word)
-      continue
-    }
-    for (const w of word) if (w !== '') out.push(w)
-  }
-  return out.join(' ')
 }

@@ -22,7 +22,7 @@ describe('name lengths', () => {
     const spn = servicePortName(LONGEST.namespace, LONGEST.name, LONGEST.portName)
     const endpoint = `[${LONGEST.ip}]:${LONGEST.port}`
     const lengths = [
-      ...[iptablesNames.service, iptablesNames.local, iptablesNames.external, iptablesNames.firewall].map((make) => make(spn, LONGEST.protocol).length),
+      ...Object.values(iptablesNames.serviceChains(spn, LONGEST.protocol)).map((name) => name.length),
       iptablesNames.endpoint(spn, LONGEST.protocol, endpoint).length,
     ]
     // The hash keeps them at a fixed length: KUBE-SVC- and KUBE-SEP- plus 16 is 25, KUBE-FW- plus 16 is 24.

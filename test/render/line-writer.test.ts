@@ -15,7 +15,7 @@ describe('renderedLines', () => {
 
   it('LineWriter.finish() gives the same text and keeps one origin per line', () => {
     const w = new LineWriter()
-    for (let i = 0; i < 5000; i++) w.line(undefined, 'add', 'rule', `r${i}`)
+    for (let i = 0; i < 5000; i++) w.line(undefined, `add rule r${i}`)
     const rendered = w.finish()
     expect(rendered.text.split('\n').length - 1).toBe(5000)
     expect(rendered.origins).toHaveLength(5000)

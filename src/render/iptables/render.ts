@@ -63,10 +63,11 @@ function renderServicePort(plan: FamilyPlan, sp: ServicePortPlan, filter: Iptabl
   const o: Origin = sp.origin
   const spn = sp.spn
   const p = proto(sp.protocol)
-  const clusterChain = names.service(spn, sp.protocol)
-  const localChain = names.local(spn, sp.protocol)
-  const externalChain = names.external(spn, sp.protocol)
-  const firewallChain = names.firewall(spn, sp.protocol)
+  const chains = names.serviceChains(spn, sp.protocol)
+  const clusterChain = chains.service
+  const localChain = chains.local
+  const externalChain = chains.external
+  const firewallChain = chains.firewall
   const internalChain = sp.internalChain === 'local' ? localChain : clusterChain
   const externalPolicyChain = sp.externalChain === 'local' ? localChain : clusterChain
   // iptables jumps to KUBE-FW only from the nat LB rule, which exists only with endpoints.

@@ -1,6 +1,7 @@
 // One iptables table being built: declared chains and their rules, printed in kube-proxy's canonical order.
 import type { Origin } from '../../model/types.ts'
-import { joinWords, type LineWriter } from '../line-writer.ts'
+import type { LineWriter } from '../line-writer.ts'
+import { joinWords } from './words.ts'
 
 interface Rule {
   /** The finished "-A chain words…" line. */

@@ -34,3 +34,20 @@ export function detectorWords(detector: LocalDetector, local: boolean): string[]
       return [...not, '-i', `${detector.prefix}+`]
   }
 }
+
+/**
+ * Joins words with single spaces, as kube-proxy's LineBuffer does; empty words are dropped. That is
+ * words.flat().filter((w) => w !== '').join(' ') with one array instead of three; join() (not +)
+ * makes a flat string: a rope of twenty pieces per line costs more to flatten when written.
+ */
+export function joinWords(words: readonly (string | readonly string[])[]): string {
+  const out: string[] = []
+  for (const word of words) {
+    if (typeof word === 'string') {
+      if (word !== '') out.push(word)
+      continue
+    }
+    for (const w of word) if (w !== '') out.push(w)
+  }
+  return out.join(' ')
+}
