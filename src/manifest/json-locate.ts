@@ -1,5 +1,6 @@
 // Positions of field paths in valid JSON text, as locate.ts finds them in yaml's Document for the same text.
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
+import { LinePositions } from './line-positions.ts'
 import type { Position } from './locate.ts'
 
 /**
@@ -23,12 +24,12 @@ interface Members {
  */
 export class JsonPositions {
   private readonly containers = new Map<number, Members | undefined>()
-  /** Offsets whose line is known, ascending, with their lines: counting resumes from the nearest. */
-  private readonly known: { offset: number; line: number }[] = [{ offset: 0, line: 1 }]
+  private readonly lines: LinePositions
   private readonly text: string
 
   constructor(text: string) {
     this.text = text
+    this.lines = new LinePositions(text)
   }
 
   /** The closest existing node along `path`, so a missing field points at its parent. */
@@ -41,7 +42,7 @@ export class JsonPositions {
       at = next
     }
     if (at >= this.text.length) return undefined
-    const { line, col } = this.linePos(at)
+    const { line, col } = this.lines.linePos(at)
     return { line, column: col, length: n === path.length ? scalarLength(this.text, at) : 1 }
   }
 
@@ -63,27 +64,6 @@ export class JsonPositions {
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) return undefined
     while (c.starts.length <= index && readMember(this.text, c));
     return c.starts[index]
-  }
-
-  /** 1-based line and column, as yaml's LineCounter.linePos; counts newlines from the nearest offset already known. */
-  private linePos(offset: number): { line: number; col: number } {
-    const known = this.known
-    let low = 0
-    let high = known.length - 1
-    while (low < high) {
-      const mid = (low + high + 1) >> 1
-      if (known[mid]!.offset <= offset) low = mid
-      else high = mid - 1
-    }
-    let { line } = known[low]!
-    let lineStart = known[low]!.offset
-    // known offsets are line starts, so counting from one never splits a line.
-    for (let i = this.text.indexOf('\n', lineStart); i >= 0 && i < offset; i = this.text.indexOf('\n', i + 1)) {
-      line++
-      lineStart = i + 1
-    }
-    if (lineStart !== known[low]!.offset) known.splice(low + 1, 0, { offset: lineStart, line })
-    return { line, col: offset - lineStart + 1 }
   }
 }
 

@@ -1,5 +1,6 @@
 // Positions of field paths in YAML the fast reader accepted, as locate.ts finds them in yaml's Document for the same text.
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
+import { LinePositions } from './line-positions.ts'
 import type { Position } from './locate.ts'
 import type { YamlFastStream } from './yaml-fast.ts'
 import { BlockReader } from './yaml-reader.ts'
@@ -15,11 +16,12 @@ export class YamlPositions {
   private readonly text: string
   private readonly stream: YamlFastStream
   private readonly roots = new Map<number, Located | undefined>()
-  private lineStarts: number[] | undefined
+  private readonly lines: LinePositions
 
   constructor(text: string, stream: YamlFastStream) {
     this.text = text
     this.stream = stream
+    this.lines = new LinePositions(text)
   }
 
   /** The closest existing node along `path` in document `doc`, so a missing field points at its parent. */
@@ -32,7 +34,7 @@ export class YamlPositions {
       if (next === undefined) break
       node = next
     }
-    const { line, col } = this.linePos(node.start)
+    const { line, col } = this.lines.linePos(node.start)
     return { line, column: col, length: n === path.length ? node.length : 1 }
   }
 
@@ -70,23 +72,4 @@ export class YamlPositions {
     if (read !== undefined) members[index] = read
     return read
   }
-
-  /** 1-based line and column, as yaml's LineCounter.linePos. */
-  private linePos(offset: number): { line: number; col: number } {
-    if (!this.lineStarts) {
-      const starts = [0]
-      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1)
-      this.lineStarts = starts
-    }
-    const starts = this.lineStarts
-    let low = 0
-    let high = starts.length - 1
-    while (low < high) {
-      const mid = (low + high + 1) >> 1
-      if (starts[mid]! <= offset) low = mid
-      else high = mid - 1
-    }
-    return { line: low + 1, col: offset - starts[low]! + 1 }
-  }
 }
-
