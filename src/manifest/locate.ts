@@ -1,6 +1,7 @@
 // Resolves a field path inside a parsed YAML document to a 1-based line and column.
-import { isNode, type Document, type LineCounter } from 'yaml'
+import type { Document, LineCounter } from 'yaml'
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
+import { yamlLibrary } from './yaml-library.ts'
 
 export interface Position {
   readonly line: number
@@ -10,6 +11,7 @@ export interface Position {
 
 /** Finds the closest existing node along `path`, so a missing field points at its parent. */
 export function locate(doc: Document, lineCounter: LineCounter, path: readonly PathSegment[]): Position | undefined {
+  const { isNode } = yamlLibrary()
   for (let n = path.length; n >= 0; n--) {
     const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
     if (isNode(node) && node.range) {

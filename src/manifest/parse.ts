@@ -1,8 +1,9 @@
 // Source text → YAML documents with positions, or syntax diagnostics (YAML_SYNTAX / JSON_SYNTAX). Never throws.
-import { Composer, LineCounter, Parser, type CST, type Document } from 'yaml'
+import type { CST, Document, LineCounter } from 'yaml'
 import type { Diagnostic, DiagnosticCode } from '../diagnostics/diagnostic.ts'
 import { findJsonSyntaxError, looksLikeJson } from './json-syntax.ts'
 import type { Source } from './source.ts'
+import { yamlLibrary } from './yaml-library.ts'
 
 export interface ParsedSource {
   /** One per document of the stream, index = position in the file; undefined where the document had errors. */
@@ -51,6 +52,7 @@ function parseYaml(source: Source, code: DiagnosticCode): ParsedSource {
   const run = code === 'YAML_SYNTAX' ? longIndicatorRun(source.text) : undefined
   if (run !== undefined) return failed(run, `more than ${MAX_INDICATOR_RUN} indicators, tags or anchors in a row`)
 
+  const { Composer, LineCounter, Parser } = yamlLibrary()
   const lineCounter = new LineCounter()
   let tokens: CST.Token[]
   try {
@@ -78,7 +80,7 @@ function parseYaml(source: Source, code: DiagnosticCode): ParsedSource {
 
 /** A LineCounter for text that yaml did not get to read. */
 function countLines(text: string): LineCounter {
-  const lineCounter = new LineCounter()
+  const lineCounter = new (yamlLibrary().LineCounter)()
   lineCounter.addNewLine(0)
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1)
   return lineCounter
