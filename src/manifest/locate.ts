@@ -1,7 +1,7 @@
 // Resolves a field path inside a parsed YAML document to a 1-based line and column.
 import type { Document, LineCounter } from 'yaml'
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
-import { yamlLibrary } from './yaml-library.ts'
+import { yamlLibrary } from '../packages.ts'
 
 export interface Position {
   readonly line: number

@@ -3,7 +3,7 @@ import type { CST, Document, LineCounter } from 'yaml'
 import type { Diagnostic, DiagnosticCode } from '../diagnostics/diagnostic.ts'
 import { findJsonSyntaxError, looksLikeJson } from './json-syntax.ts'
 import type { Source } from './source.ts'
-import { yamlLibrary } from './yaml-library.ts'
+import { yamlLibrary } from '../packages.ts'
 
 export interface ParsedSource {
   /** One per document of the stream, index = position in the file; undefined where the document had errors. */

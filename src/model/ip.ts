@@ -1,5 +1,6 @@
 // The only place IP address and CIDR strings are parsed, compared and printed.
-import ipaddr from 'ipaddr.js'
+import type ipaddr from 'ipaddr.js'
+import { ipaddrLibrary } from '../packages.ts'
 
 export type IpFamily = 'ipv4' | 'ipv6'
 
@@ -55,8 +56,10 @@ export function parseIp(text: string): Ip | undefined {
     const canonicalLength = 3 + bytes.reduce((n, b) => n + (b >= 100 ? 3 : b >= 10 ? 2 : 1), 0)
     return { family: 'ipv4', bytes, text: text.length === canonicalLength ? text : `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` }
   }
-  if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined
-  const v6 = ipaddr.IPv6.parse(text)
+  if (!text.includes(':') || text.includes('%')) return undefined
+  const { IPv6 } = ipaddrLibrary()
+  if (!IPv6.isValid(text)) return undefined
+  const v6 = IPv6.parse(text)
   if (v6.isIPv4MappedAddress()) return parseIp(v6.toIPv4Address().toString())
   return { family: 'ipv6', bytes: v6.toByteArray(), text: v6.toRFC5952String() }
 }
@@ -77,7 +80,7 @@ export function parseCidr(text: string): Cidr | undefined {
 
 export function ipFromBytes(bytes: readonly number[]): Ip {
   if (bytes.length === 4) return { family: 'ipv4', bytes: [...bytes], text: bytes.join('.') }
-  const v6 = ipaddr.fromByteArray([...bytes]) as ipaddr.IPv6
+  const v6 = ipaddrLibrary().fromByteArray([...bytes]) as ipaddr.IPv6
   return { family: 'ipv6', bytes: [...bytes], text: v6.toRFC5952String() }
 }
 
