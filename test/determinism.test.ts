@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { parseAllDocuments, stringify } from 'yaml'
 import { run } from '../src/cli/main.ts'
 import { virtualIo } from './cli/virtual-io.ts'
-import { prng } from './helpers/prng.ts'
+import { prng, shuffle } from './helpers/prng.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const MANIFEST = /\.(ya?ml|json)$/
@@ -55,16 +55,6 @@ async function compileFiles(files: Readonly<Record<string, string>>, args: reado
   const code = await run(['compile', '.', ...args, ...variant], v)
   const codes = [...v.err().matchAll(/\[([A-Z_]+)\]$/gm)].map((m) => m[1]!).sort()
   return { code, out: v.out(), codes, err: v.err() }
-}
-
-
-function shuffle<T>(items: readonly T[], rnd: () => number): T[] {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1))
-    ;[out[i], out[j]] = [out[j]!, out[i]!]
-  }
-  return out
 }
 
 /** Every mapping gets a new key order; lists keep theirs unless they are listed as order-free. */

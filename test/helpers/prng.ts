@@ -11,3 +11,13 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** A shuffled copy (Fisher-Yates) driven by `rnd`, so a seeded PRNG gives the same order every run. */
+export function shuffle<T>(items: readonly T[], rnd: () => number): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1))
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}

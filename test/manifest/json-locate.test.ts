@@ -6,7 +6,7 @@ import { generateCluster } from '../../bench/generate.ts'
 import type { PathSegment } from '../../src/diagnostics/diagnostic.ts'
 import { JsonPositions } from '../../src/manifest/json-locate.ts'
 import { locate } from '../../src/manifest/locate.ts'
-import { prng } from '../helpers/prng.ts'
+import { prng, shuffle } from '../helpers/prng.ts'
 
 /** Every path of a parsed value, plus paths one step past it that do not exist. */
 function paths(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][] = []): PathSegment[][] {
@@ -17,15 +17,6 @@ function paths(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][] 
   } else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out)
     out.push([...prefix, 'missing', 'deeper'], [...prefix, 0])
-  }
-  return out
-}
-
-function shuffle<T>(items: readonly T[], rand: () => number): T[] {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1))
-    ;[out[i], out[j]] = [out[j]!, out[i]!]
   }
   return out
 }
