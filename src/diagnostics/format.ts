@@ -1,5 +1,6 @@
 // Diagnostics → text: an editor-parsable first line, the object and field, and a small code frame. Pure.
 import type { Diagnostic, Location, PathSegment } from './diagnostic.ts'
+import { LinePositions } from './line-positions.ts'
 
 export interface FormatOptions {
   /** Source texts by display path, for code frames. */
@@ -57,21 +58,18 @@ function contextLine(l: Location): string {
 /** A source line by file and 1-based number, or undefined. */
 type LineLookup = (file: string, line: number) => string | undefined
 
-/**
- * Splits each source into lines once, on first use: a large input with hundreds of diagnostics
- * must not be split once per diagnostic (that took minutes at 100k endpoints).
- */
+/** Finds lines in each source on first use, from the nearest line already found: one pass over a large input, however many diagnostics. */
 function sourceLines(sources: ReadonlyMap<string, string> | undefined): LineLookup {
-  const split = new Map<string, string[]>()
+  const found = new Map<string, LinePositions>()
   return (file, line) => {
-    let lines = split.get(file)
+    let lines = found.get(file)
     if (lines === undefined) {
       const text = sources?.get(file)
       if (text === undefined) return undefined
-      lines = text.split('\n')
-      split.set(file, lines)
+      lines = new LinePositions(text)
+      found.set(file, lines)
     }
-    return lines[line - 1]
+    return lines.lineText(line)
   }
 }
 

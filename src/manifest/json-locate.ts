@@ -1,6 +1,6 @@
 // Positions of field paths in valid JSON text, as locate.ts finds them in yaml's Document for the same text.
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
-import { LinePositions } from './line-positions.ts'
+import { LinePositions } from '../diagnostics/line-positions.ts'
 import type { Position } from './locate.ts'
 
 /**

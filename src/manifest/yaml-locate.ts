@@ -1,6 +1,6 @@
 // Positions of field paths in YAML the fast reader accepted, as locate.ts finds them in yaml's Document for the same text.
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
-import { LinePositions } from './line-positions.ts'
+import { LinePositions } from '../diagnostics/line-positions.ts'
 import type { Position } from './locate.ts'
 import type { YamlFastStream } from './yaml-fast.ts'
 import { BlockReader } from './yaml-reader.ts'
