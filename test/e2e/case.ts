@@ -40,12 +40,10 @@ export interface LabCase {
 /** Replaces the node namespace's rules (and conntrack state) with these, and returns what it loaded; the suites use svcc's applier (load.ts). */
 export type Loader = (lab: Lab, rules: RenderedRules) => Promise<RenderedRules>
 
-/** How many probes `svcc trace` judged, and on which text (see traced.ts). */
+/** How many probes `svcc trace` judged; every one is traced on the text the node was loaded with (traced.ts). */
 export interface TraceCount {
   /** Traced on the loaded text and compared with what the kernel did. */
   readonly loaded: number
-  /** nft-fast only: traced on renderNft's text, because the tracer cannot read the fast shape. */
-  readonly reference: number
   /** Declared untraced (LabProbe.untraced). */
   readonly untraced: number
   /** Of the endpoint probes, those whose kernel set was a sample (a subset of trace's, missing ones not yet unlikely). */
@@ -60,8 +58,6 @@ export interface ProbeReport {
   readonly traced: TraceCount
   /** What the kernel did, per traced probe: to hold other traces against (matrix.test.ts). */
   readonly observed: readonly { readonly probe: LabProbe; readonly observation: Observation }[]
-  /** The tracer's reason for a reference-text fallback, if one happened. */
-  readonly fallback?: string
 }
 
 export interface CaseOutcome extends ProbeReport {
@@ -153,9 +149,8 @@ export async function sendProbes(lab: Lab, probes: readonly LabProbe[], variant:
 
   const failures: string[] = []
   const disagreements: string[] = []
-  const count = { loaded: 0, reference: 0, untraced: 0, sampled: 0 }
+  const count = { loaded: 0, untraced: 0, sampled: 0 }
   const observed: { probe: LabProbe; observation: Observation }[] = []
-  let fallback: string | undefined
   probes.forEach((p, i) => {
     const attempts = results.get(String(i)) ?? []
     const label = `${p.name} [${p.from} → ${p.to}:${p.port}/${p.protocol ?? 'TCP'}]`
@@ -166,15 +161,14 @@ export async function sendProbes(lab: Lab, probes: readonly LabProbe[], variant:
       count.untraced++
       return
     }
-    count[t.text]++
-    fallback ??= t.why
+    count.loaded++
     const observation = observe({ ...p, attempts, connections })
     observed.push({ probe: p, observation })
     const compared = compareTrace(observation, t.result)
     if (compared.fullSet === false) count.sampled++
     if (compared.problems.length > 0)
-      disagreements.push(`${label}: svcc trace (${t.text} text) disagrees with the kernel\n    ${compared.problems.join('\n    ')}\n    saw: ${summarize(attempts)}`)
+      disagreements.push(`${label}: svcc trace (loaded text) disagrees with the kernel\n    ${compared.problems.join('\n    ')}\n    saw: ${summarize(attempts)}`)
   })
-  return { failures, disagreements, traced: count, observed, ...(fallback ? { fallback } : {}) }
+  return { failures, disagreements, traced: count, observed }
 }
 

@@ -28,8 +28,7 @@ export type Tally = Map<Variant, VariantTally>
  * fails when `svcc trace` was compared with the kernel on fewer probes than were sent.
  */
 export function describeLab(suite: LabSuite): Tally {
-  const tally: Tally = new Map(VARIANTS.map((v) => [v, { ran: 0, skipped: 0, loaded: 0, reference: 0, untraced: 0, sampled: 0 }]))
-  const fallbacks = new Map<Variant, string>()
+  const tally: Tally = new Map(VARIANTS.map((v) => [v, { ran: 0, skipped: 0, loaded: 0, untraced: 0, sampled: 0 }]))
   const availability = labAvailability()
   announceSkip(suite.title, availability)
 
@@ -48,11 +47,9 @@ export function describeLab(suite: LabSuite): Tally {
       await lab?.destroy()
       const counts = VARIANTS.map((v) => {
         const t = tally.get(v)!
-        const reference = t.reference > 0 ? ` + ${t.reference} on renderNft's text` : ''
-        return `${v} ${t.ran} (${t.skipped} skipped; svcc trace compared on ${t.loaded}${reference}, ${t.untraced} untraced, ${t.sampled} of them endpoint samples)`
+        return `${v} ${t.ran} (${t.skipped} skipped; svcc trace compared on ${t.loaded}, ${t.untraced} untraced, ${t.sampled} of them endpoint samples)`
       }).join(', ')
       process.stderr.write(`${suite.title}: probes sent through the kernel: ${counts}\n`)
-      for (const [v, why] of fallbacks) process.stderr.write(`${suite.title}: ${v}: svcc trace cannot read the loaded text (${why}); traced renderNft's text for the same plan instead\n`)
     })
 
     for (const variant of VARIANTS)
@@ -64,10 +61,8 @@ export function describeLab(suite: LabSuite): Tally {
             t.ran += outcome.ran
             t.skipped += outcome.skipped.length
             t.loaded += outcome.traced.loaded
-            t.reference += outcome.traced.reference
             t.untraced += outcome.traced.untraced
             t.sampled += outcome.traced.sampled
-            if (outcome.fallback) fallbacks.set(variant, outcome.fallback)
             const wrong = [...outcome.failures, ...outcome.disagreements]
             if (wrong.length > 0) throw new Error(`${variant} ${c.name}:\n  ${wrong.join('\n  ')}`)
           })
@@ -78,9 +73,7 @@ export function describeLab(suite: LabSuite): Tally {
     it('compared svcc trace with the kernel on every probe it sent', () => {
       for (const variant of VARIANTS) {
         const t = tally.get(variant)!
-        expect(t.loaded + t.reference, `${variant}: probes compared with svcc trace`).toBe(t.ran - t.untraced)
-        // Only nft-fast may fall back to renderNft's text (traced.ts); every other probe is traced on what was loaded.
-        if (variant !== 'nft-fast') expect(t.reference, `${variant}: probes traced on a text other than the loaded one`).toBe(0)
+        expect(t.loaded, `${variant}: probes compared with svcc trace on the loaded text`).toBe(t.ran - t.untraced)
       }
     })
   })

@@ -59,6 +59,12 @@ describe('svcc explain', () => {
     expect(err).toContain('is not a Service reference')
   })
 
+  it('is a usage error with --profile fast, whose text it cannot point into', () => {
+    const { code, out, err } = run('session-affinity', 'shop/cart', { profile: 'fast' })
+    expect({ code, out }).toEqual({ code: 2, out: '' })
+    expect(err).toContain('svcc explain points at lines of the kube-proxy profile')
+  })
+
   it('is a usage error without inputs', () => {
     const io = captureIo()
     expect(explainCommand([], 'infra/metrics', { format: 'nft' }, io)).toBe(2)

@@ -109,12 +109,25 @@ describe('svcc trace', () => {
 })
 
 describe('svcc trace --profile fast', () => {
-  it('is a usage error, not a crash: the tracer reads the kube-proxy profile only', async () => {
+  it("traces the fast profile's text: the same endpoints, shown through its shared maps", async () => {
     const root = new URL('../../', import.meta.url).pathname
     const io = captureIo({ cwd: root })
-    const code = await runCli(['trace', 'fixtures/cases/example-shop', '--src', '10.244.1.5', '--dst', '10.96.0.20:8080', '--profile', 'fast'], io)
-    expect(code).toBe(2)
-    expect(io.out()).toBe('')
-    expect(io.err()).toMatch(/reads the kube-proxy profile only.*\[INVALID_SETTING\]/)
+    const args = ['--node-name', 'node-a', '--node-ip', '192.168.0.10', '--cluster-cidr', '10.244.0.0/16', '--quiet']
+    const code = await runCli(['trace', 'fixtures/cases/session-affinity', ...args, '--src', '10.244.9.9', '--dst', '10.96.0.30:80', '--profile', 'fast'], io)
+    expect({ code, err: io.err() }).toEqual({ code: 0, err: '' })
+    const out = io.out()
+    expect(out).toContain('Verdict     DNAT to one of 2 endpoints\n')
+    expect(out).toMatch(/^Endpoints {3}10\.244\.1\.30:3000 +50%$/m)
+    expect(out).toMatch(/^ {14}set @affinity-[A-Z2-7]{16} → 10\.244\.2\.30:3000, 600s \(checked at line \d+\)$/m)
+    expect(out).toMatch(/numgen random mod 2 offset 0 vmap @affinity-targets-0\n {13}matched @affinity-targets-0 element \{ 1 \} at line \d+\n/)
+    expect(out).toMatch(/update @affinity-[A-Z2-7]{16} \{ ip saddr \. numgen random mod 1 offset 1 \}/)
+  })
+
+  it('says which allowed range let a client through to a load-balancer IP', () => {
+    const { code, out } = run('loadbalancer-source-ranges', { src: '203.0.113.5', dst: '198.51.100.1:443', profile: 'fast' })
+    expect(code).toBe(0)
+    expect(out).toContain('Service     shop/web:https, at a load-balancer IP\n')
+    expect(out).toContain('Verdict     DNAT to 10.244.2.5:8443, masqueraded\n')
+    expect(out).toMatch(/firewall-check: no match: @firewall-allow holds the packet\n.*\n {13}matched @firewall-allow element \{ 198\.51\.100\.1 \. tcp \. 443 \. 203\.0\.113\.0\/25 \} at line \d+/)
   })
 })

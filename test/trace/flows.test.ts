@@ -1,7 +1,9 @@
-// Every kube-proxy packet-flow case through traceRendered, in both formats: endpoints, masquerade and verdict as the reference says.
+// Every kube-proxy packet-flow case through traceRendered, in both formats and nft's fast profile: endpoints, masquerade and verdict as the reference says.
+import { isDeepStrictEqual } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../src/compile.ts'
 import { renderIptables } from '../../src/render/iptables/render.ts'
+import { renderNftFast } from '../../src/render/nft/fast.ts'
 import { renderNft } from '../../src/render/nft/render.ts'
 import { traceRendered, type BranchOutcome, type TraceFormat, type TraceResult } from '../../src/trace/index.ts'
 import { HARNESS_LOCAL_IPS } from '../helpers/kube-proxy-harness.ts'
@@ -33,22 +35,26 @@ function seen(t: TraceResult): Seen {
 
 const rendered = new Map<string, string>()
 
-function render(suite: Suite, c: FlowCase, format: TraceFormat): string {
-  const key = `${suite} ${format} ${c.setup} ${JSON.stringify(c.settings)}`
+/** The formats, and nft's fast profile (render/nft/fast.ts), which the nft tracer reads too. */
+type Way = TraceFormat | 'nft-fast'
+
+function render(suite: Suite, c: FlowCase, way: Way): string {
+  const key = `${suite} ${way} ${c.setup} ${JSON.stringify(c.settings)}`
   const cached = rendered.get(key)
   if (cached !== undefined) return cached
+  const format = way === 'nft-fast' ? 'nft' : way
   const result = compile([{ path: c.setup, text: TABLES[suite].setup(c) }], { format, settings: flowSettings(suite, c.settings, format) })
   if (!result.ok) throw new Error(`${c.setup} does not compile: ${result.diagnostics.map((d) => d.message).join('; ')}`)
   const family = result.plan.families.find((f) => f.family === (c.settings.family === 'IPv4' ? 'ipv4' : 'ipv6'))
   if (!family) throw new Error(`${c.setup}: no ${c.settings.family} family in the plan`)
-  const text = format === 'nft' ? renderNft(result.plan).text : renderIptables(family).text
+  const text = way === 'nft-fast' ? renderNftFast(result.plan).text : format === 'nft' ? renderNft(result.plan).text : renderIptables(family).text
   rendered.set(key, text)
   return text
 }
 
-function trace(suite: Suite, c: FlowCase, flow: Flow, format: TraceFormat): TraceResult {
+function trace(suite: Suite, c: FlowCase, flow: Flow, way: Way): TraceResult {
   const protocol = (flow.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' | 'sctp'
-  return traceRendered(format, render(suite, c, format), { source: flow.sourceIP, destination: flow.destIP, port: flow.destPort, protocol }, { localIps: HARNESS_LOCAL_IPS })
+  return traceRendered(way === 'nft-fast' ? 'nft' : way, render(suite, c, way), { source: flow.sourceIP, destination: flow.destIP, port: flow.destPort, protocol }, { localIps: HARNESS_LOCAL_IPS })
 }
 
 /**
@@ -109,5 +115,35 @@ describe.each(['iptables', 'nftables'] as const)("kube-proxy's %s flow cases", (
       const differing = checks.filter(({ c, flow }) => BY_DESIGN.some((d) => d.applies(suite, format, c, flow))).length
       expect(differing).toBe({ 'iptables iptables': 0, 'iptables nft': 16, 'nftables iptables': 3, 'nftables nft': 0 }[`${suite} ${format}`])
     })
+  })
+})
+
+/** What must not change between nft's profiles: where a new connection can go, how likely, masqueraded or not, and why it stops. */
+function outcome(t: TraceResult) {
+  return {
+    endpoints: t.endpoints.map((e) => ({ endpoint: e.endpoint, probability: e.probability, masqueraded: e.masqueraded })),
+    masq: t.masquerade.masqueraded,
+    verdict: t.verdict.kind,
+    reason: t.verdict.reason,
+    kubeProxy: t.kubeProxy,
+  }
+}
+
+describe.each(['iptables', 'nftables'] as const)("kube-proxy's %s flow cases through nft's fast profile", (suite) => {
+  const checks = SUITES[suite].flatMap((c) => c.flows.map((flow) => ({ title: `${c.test}${c.subtest ? `/${c.subtest}` : ''}: ${flow.name}`, c, flow })))
+
+  it.each(checks)('$title', ({ c, flow }) => {
+    const fast = trace(suite, c, flow, 'nft-fast')
+    expect(outcome(fast)).toEqual(outcome(trace(suite, c, flow, 'nft')))
+    expect(fast.branches.reduce((sum, b) => sum + b.probability, 0)).toBeCloseTo(1, 9)
+  })
+
+  it('agrees with the kube-proxy profile on every flow, and goes through its shared DNAT maps and firewall sets', () => {
+    const traces = checks.map(({ c, flow }) => ({ fast: trace(suite, c, flow, 'nft-fast'), kubeProxy: trace(suite, c, flow, 'nft') }))
+    expect(traces.filter((t) => isDeepStrictEqual(outcome(t.fast), outcome(t.kubeProxy)))).toHaveLength(TOTALS[suite])
+    const sets = new Set(traces.flatMap(({ fast }) => fast.branches.flatMap((b) => b.steps.flatMap((s) => (s.element ? [s.element.set.replace(/-[0-9]+$/, '-G')] : [])))))
+    const shapes = ['@dnat-targets-G', '@affinity-targets-G', '@firewall-ips', '@firewall-allow'].filter((s) => sets.has(s))
+    // kube-proxy's flow cases have no ClientIP affinity (rendered.test.ts traces the fast profile's).
+    expect(shapes).toEqual(['@dnat-targets-G', '@firewall-ips', '@firewall-allow'])
   })
 })

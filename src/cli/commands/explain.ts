@@ -20,6 +20,9 @@ export function explainCommand(files: readonly string[], serviceRef: string, fla
     report([{ severity: 'error', code: 'INVALID_SETTING', message, file: '<arguments>' }], [], flags, io)
     return EXIT.usage
   }
+  // explain's line pointers follow kube-proxy's names (a set per endpoint and so on); the fast profile pools them.
+  if (flags.format === 'nft' && flags.profile === 'fast')
+    return usage('svcc explain points at lines of the kube-proxy profile; leave out --profile fast (svcc trace --profile fast follows a packet through the fast text)')
   const [namespace, name] = serviceRef.includes('/') ? serviceRef.split('/', 2) : ['default', serviceRef]
   if (!NAME.test(namespace!) || !NAME.test(name!) || serviceRef.split('/').length > 2)
     return usage(`${JSON.stringify(serviceRef)} is not a Service reference: write namespace/name, as in default/kubernetes`)

@@ -24,7 +24,8 @@ export interface TraceFlags extends CompileFlags {
 
 /**
  * Compiles and renders as `svcc compile` would (for iptables, the payload of the packet's
- * family), then traces the packet through that text. A DROP or REJECT is a successful trace.
+ * family; for nft, the chosen --profile's text), then traces the packet through that text. A
+ * DROP or REJECT is a successful trace.
  */
 export function traceCommand(files: readonly string[], flags: TraceFlags, io: Io): ExitCode {
   const usage = (message: string): ExitCode => {
@@ -32,11 +33,6 @@ export function traceCommand(files: readonly string[], flags: TraceFlags, io: Io
     return EXIT.usage
   }
   if (flags.src === undefined || flags.dst === undefined) return usage('give the packet: --src ADDRESS --dst ADDRESS:PORT[/PROTOCOL]')
-  // The tracer reads kube-proxy's rule shapes. The fast profile's shapes (shared offset maps,
-  // per-port affinity sets) are not parsed yet; its packet behaviour is the same, which the
-  // end-to-end suite checks against the kernel, so tracing kube-proxy's text answers for both.
-  if (flags.format === 'nft' && flags.profile === 'fast')
-    return usage('svcc trace reads the kube-proxy profile only; leave out --profile fast (the fast profile sends packets the same way)')
   const src = parseSource(flags.src)
   if (!src.ok) return usage(src.message)
   const dst = parseDestination(flags.dst)

@@ -12,7 +12,8 @@ export function frontendOf(table: NftTable, steps: readonly TraceStep[], destina
   let found: Frontend | undefined
   for (const s of steps) {
     const set = s.element?.set
-    if (set === '@firewall-ips') return 'loadBalancerIP'
+    // kube-proxy's firewall-ips vmap, or the fast profile's firewall-check rule (which may show only its allow element).
+    if (set === '@firewall-ips' || set === '@firewall-allow') return 'loadBalancerIP'
     if (found) continue
     if (set === '@service-nodeports' || set === '@no-endpoint-nodeports') found = 'nodePort'
     else if (set === '@service-ips') found = /^goto (service|local)-/.test(s.action) ? 'clusterIP' : 'externalOrLoadBalancerIP'

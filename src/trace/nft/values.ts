@@ -1,7 +1,7 @@
 // Typed values of the nft language: data types, set elements and verdicts, checked against what they must hold.
 import { parseCidr, parseIp } from '../../model/ip.ts'
 import { quoted, splitDots, type Cursor } from './tokens.ts'
-import { PROTOCOLS, type DataType, type Field, type NftElement, type NftTable, type TableFamily, type Verdict } from './types.ts'
+import { PROTOCOLS, type DataType, type Field, type MapData, type NftElement, type NftTable, type TableFamily, type Verdict } from './types.ts'
 
 export function dataType(text: string, family: TableFamily, where: string): DataType {
   if (text === 'inet_proto' || text === 'inet_service') return text
@@ -17,42 +17,61 @@ export function fieldType(field: Field, family: TableFamily): DataType {
 
 export function checkValue(text: string, type: DataType, where: string): void {
   const ok =
-    type === 'inet_proto'
-      ? PROTOCOLS.has(text)
-      : type === 'inet_service'
-        ? /^[0-9]{1,5}$/.test(text) && Number(text) <= 65535
-        : (text.includes('/') ? parseCidr(text)?.family : parseIp(text)?.family) === (type === 'ipv4_addr' ? 'ipv4' : 'ipv6')
+    type === 'integer'
+      ? /^[0-9]{1,10}$/.test(text) && Number(text) <= 0xffffffff
+      : type === 'inet_proto'
+        ? PROTOCOLS.has(text)
+        : type === 'inet_service'
+          ? /^[0-9]{1,5}$/.test(text) && Number(text) <= 65535
+          : (text.includes('/') ? parseCidr(text)?.family : parseIp(text)?.family) === (type === 'ipv4_addr' ? 'ipv4' : 'ipv6')
   if (!ok) throw new Error(`nft-trace: ${JSON.stringify(text)} is not a valid ${type} at ${where}`)
 }
 
 /**
- * `{ k1 . k2 [comment "…"] [: value] , … }`, checked against the key types. `line` is the
- * `add element` line the list stands on; undefined for a rule's anonymous set.
+ * `{ k1 . k2 [comment "…"] [: value] , … }`, checked against the key types and the map's data
+ * (undefined for a set). `line` is the `add element` line the list stands on; undefined for a
+ * rule's anonymous set.
  */
-export function elementList(c: Cursor, key: readonly DataType[], isMap: boolean, table: NftTable, line: number | undefined): NftElement[] {
-  const where = c.where
+export function elementList(c: Cursor, key: readonly DataType[], data: MapData | undefined, table: NftTable, line: number | undefined): NftElement[] {
   c.expect('{')
   const elements: NftElement[] = []
   for (;;) {
-    const keyTokens: string[] = []
-    while (![',', '}', ':', 'comment'].includes(c.peek() ?? '}')) keyTokens.push(c.next())
-    let comment: string | undefined
-    if (c.peek() === 'comment') {
-      c.next()
-      comment = quoted(c)
-    }
-    const parts = splitDots(keyTokens, where)
-    if (parts.length !== key.length) throw new Error(`nft-trace: element ${keyTokens.join(' ')} does not fit type ${key.join(' . ')} at ${where}`)
-    parts.forEach((p, i) => checkValue(p, key[i]!, where))
-    let verdict: Verdict | undefined
-    if (c.peek() === ':') {
-      if (!isMap) throw new Error(`nft-trace: set element with a value at ${where}`)
-      c.next()
-      verdict = parseVerdict(c, table)
-    } else if (isMap) throw new Error(`nft-trace: map element without a value at ${where}`)
-    elements.push({ key: parts, verdict, line, comment })
+    elements.push(parseElement(c, key, data, table, line))
     if (c.expect(',', '}') === '}') return elements
   }
+}
+
+/** One element, up to the `,` or `}` after it (which is left to the caller). */
+export function parseElement(c: Cursor, key: readonly DataType[], data: MapData | undefined, table: NftTable, line: number | undefined): NftElement {
+  const where = c.where
+  const keyTokens = until(c, [',', '}', ':', 'comment'])
+  let comment: string | undefined
+  if (c.peek() === 'comment') {
+    c.next()
+    comment = quoted(c)
+  }
+  const parts = typedParts(keyTokens, key, 'element', where)
+  if (c.peek() !== ':') {
+    if (data !== undefined) throw new Error(`nft-trace: map element without a value at ${where}`)
+    return { key: parts, verdict: undefined, line, comment }
+  }
+  if (data === undefined) throw new Error(`nft-trace: set element with a value at ${where}`)
+  c.next()
+  if (data === 'verdict') return { key: parts, verdict: parseVerdict(c, table), line, comment }
+  return { key: parts, verdict: undefined, value: typedParts(until(c, [',', '}']), data, 'value', where), line, comment }
+}
+
+function until(c: Cursor, stops: readonly string[]): string[] {
+  const tokens: string[] = []
+  while (!stops.includes(c.peek() ?? stops[0]!)) tokens.push(c.next())
+  return tokens
+}
+
+function typedParts(tokens: readonly string[], types: readonly DataType[], what: string, where: string): string[] {
+  const parts = splitDots(tokens, where)
+  if (parts.length !== types.length) throw new Error(`nft-trace: ${what} ${tokens.join(' ')} does not fit type ${types.join(' . ')} at ${where}`)
+  parts.forEach((p, i) => checkValue(p, types[i]!, where))
+  return parts
 }
 
 export function parseVerdict(c: Cursor, table: NftTable): Verdict {

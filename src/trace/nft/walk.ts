@@ -1,7 +1,7 @@
 // Runs packet states through nft chains: matches, verdicts, and a fork for every random pick (numgen).
 import { cidrContains, joinHostPort, parseCidr, parseIp, type Ip } from '../../model/ip.ts'
 import type { AffinityEntry, MasqueradeReason, TraceElement, TracePick, TraceStep, VerdictReason } from '../types.ts'
-import type { DnatTarget, Field, Item, NftElement, NftRule, NftTable, SetRef, Verdict } from './types.ts'
+import type { DnatTarget, Item, NftElement, NftRule, NftTable, Selector, SetRef, Verdict } from './types.ts'
 import { formatVerdict } from './values.ts'
 
 export interface NftPacketState {
@@ -31,7 +31,7 @@ export type End = 'accept' | 'drop' | 'reject'
 export interface Walk {
   readonly table: NftTable
   readonly localIPs: readonly Ip[]
-  /** Affinity sets met on the way (checked, never matching: a new client is in none), by name. */
+  /** Affinity checks met on the way (never matching: a new client is in no set), by set and endpoint number. */
   readonly affinity: Map<string, AffinityEntry>
   /** "chain: rule" for every rule that acted, in the order met: for failure messages. */
   readonly log: string[]
@@ -91,6 +91,9 @@ function runRule(w: Walk, rule: NftRule, s: State, depth: number, k: Continuatio
         const found = lookup(w.table, item.set, item.fields, s.pkt)
         if ((found !== undefined) === item.negate) {
           noteAffinity(w, rule, item)
+          // The fast profile's firewall: the destination matched @firewall-ips, and @firewall-allow
+          // holds the source, so no drop; kept in the path, as kube-proxy's per-service chain is.
+          if (found && element && 'named' in item.set) act(s, `no match: @${item.set.named} holds the packet`, { element: describe(item.set.named, found) })
           return k.cont(s)
         }
         if (found && !element && 'named' in item.set) element = describe(item.set.named, found)
@@ -138,9 +141,11 @@ function runRule(w: Walk, rule: NftRule, s: State, depth: number, k: Continuatio
         return k.end(s, 'accept')
       case 'dnat': {
         const n = item.targets.length
+        const from = item.from
         item.targets.forEach((target, index) => {
           const branch = n === 1 ? s : fork(s, s.mass / n)
-          act(branch, `dnat to ${joinHostPort(target.ip, target.port)}`, n === 1 ? {} : { pick: { probability: 1 / n, index, of: n } })
+          const picked = from ? { element: describe(from.map, from.elements[index]!) } : {}
+          act(branch, `dnat to ${joinHostPort(target.ip, target.port)}`, n === 1 ? picked : { ...picked, pick: { probability: 1 / n, index, of: n } })
           branch.dnat = target
           k.end(branch, 'accept')
         })
@@ -150,7 +155,7 @@ function runRule(w: Walk, rule: NftRule, s: State, depth: number, k: Continuatio
         const n = item.entries.length
         item.entries.forEach((entry, index) => {
           const branch = fork(s, s.mass / n)
-          act(branch, formatVerdict(entry.verdict!), { pick: { probability: 1 / n, index, of: n } })
+          act(branch, formatVerdict(entry.verdict!), { pick: { probability: 1 / n, index, of: n }, ...(item.map ? { element: describe(item.map, entry) } : {}) })
           runVerdict(w, entry.verdict!, branch, depth, k)
         })
         return
@@ -200,16 +205,21 @@ function ruleReason(rule: NftRule, verdict: Verdict): VerdictReason | undefined 
   return undefined
 }
 
-/** A failed lookup in a dynamic set is a session-affinity check: a returning client would skip the random pick. */
+/**
+ * A failed lookup in a dynamic set is a session-affinity check: a returning client would skip
+ * the random pick. kube-proxy has a set per endpoint; the fast profile one per service port,
+ * keyed by client and endpoint number, so an entry is the set and the constants of the key.
+ */
 function noteAffinity(w: Walk, rule: NftRule, item: Extract<Item, { kind: 'lookup' }>): void {
   if (!('named' in item.set) || item.negate) return
   const set = w.table.containers.get(item.set.named)!
-  if (!set.flags.includes('dynamic') || w.affinity.has(set.name)) return
+  const id = [set.name, ...item.fields.flatMap((f) => (typeof f === 'string' ? [] : [f.constant]))].join(' ')
+  if (!set.flags.includes('dynamic') || w.affinity.has(id)) return
   const last = rule.items[rule.items.length - 1]
   const target = last?.kind === 'verdict' && (last.verdict.kind === 'goto' || last.verdict.kind === 'jump') ? last.verdict.chain : undefined
   const dnat = target === undefined ? undefined : w.table.chains.get(target)?.rules.flatMap((r) => r.items).find((i) => i.kind === 'dnat')
   const endpoint = dnat?.kind === 'dnat' && dnat.targets.length === 1 ? joinHostPort(dnat.targets[0]!.ip, dnat.targets[0]!.port) : undefined
-  w.affinity.set(set.name, { kind: 'set', name: set.name, endpoint, timeoutSeconds: set.timeout, checkLine: rule.line })
+  w.affinity.set(id, { kind: 'set', name: set.name, endpoint, timeoutSeconds: set.timeout, checkLine: rule.line })
 }
 
 function describe(set: string, e: NftElement): TraceElement {
@@ -217,12 +227,14 @@ function describe(set: string, e: NftElement): TraceElement {
   return { set: name, key: e.key.join(' . '), ...(e.line !== undefined ? { line: e.line } : {}), ...(e.comment !== undefined ? { comment: e.comment } : {}) }
 }
 
-function lookup(table: NftTable, ref: SetRef, fields: readonly Field[], pkt: NftPacketState): NftElement | undefined {
+function lookup(table: NftTable, ref: SetRef, fields: readonly Selector[], pkt: NftPacketState): NftElement | undefined {
   const elements = 'named' in ref ? table.containers.get(ref.named)!.elements : ref.anonymous
   return elements.find((e) => e.key.every((part, i) => fieldMatches(fields[i]!, part, pkt)))
 }
 
-function fieldMatches(field: Field, part: string, pkt: NftPacketState): boolean {
+/** A part with a `/` is a range (interval sets, anonymous sets): the packet's address must lie in it. */
+function fieldMatches(field: Selector, part: string, pkt: NftPacketState): boolean {
+  if (typeof field !== 'string') return Number(part) === field.constant
   switch (field) {
     case 'l4proto':
       return part === pkt.proto
