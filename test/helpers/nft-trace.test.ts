@@ -2,19 +2,12 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { HARNESS_LOCAL_IPS, withRealMark } from './kube-proxy-harness.ts'
+import { nftSkeleton } from './nft-skeleton.ts'
 import { parseNft, traceNft, type NftTraceResult } from './nft-trace.ts'
 
-/** The five base chains the tracer walks, with kube-proxy's hooks and priorities. */
+/** The base chains as one text block, ending in a newline. */
 function skeleton(family: 'ip' | 'ip6' = 'ip'): string {
-  return [
-    `add table ${family} t`,
-    `add chain ${family} t filter-prerouting-pre-dnat { type filter hook prerouting priority -110 ; }`,
-    `add chain ${family} t nat-prerouting { type nat hook prerouting priority -100 ; }`,
-    `add chain ${family} t filter-forward { type filter hook forward priority 0 ; }`,
-    `add chain ${family} t filter-input { type filter hook input priority 0 ; }`,
-    `add chain ${family} t nat-postrouting { type nat hook postrouting priority 100 ; }`,
-    '',
-  ].join('\n')
+  return [...nftSkeleton(family), ''].join('\n')
 }
 
 function trace(body: string, src: string, dst: string, port: number, protocol = 'tcp', family: 'ip' | 'ip6' = 'ip'): NftTraceResult {

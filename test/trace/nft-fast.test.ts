@@ -5,25 +5,14 @@ import { renderNftFast } from '../../src/render/nft/fast.ts'
 import { renderNft } from '../../src/render/nft/render.ts'
 import { annotateWithPlan, formatTrace, traceRendered, type TraceResult } from '../../src/trace/index.ts'
 import { parseNft, runNft, type NftTable } from '../../src/trace/nft/index.ts'
-
-/** The five base chains the tracer walks, with kube-proxy's hooks and priorities. */
-function skeleton(family: 'ip' | 'ip6' = 'ip'): string[] {
-  return [
-    `add table ${family} t`,
-    `add chain ${family} t filter-prerouting-pre-dnat { type filter hook prerouting priority -110 ; }`,
-    `add chain ${family} t nat-prerouting { type nat hook prerouting priority -100 ; }`,
-    `add chain ${family} t filter-forward { type filter hook forward priority 0 ; }`,
-    `add chain ${family} t filter-input { type filter hook input priority 0 ; }`,
-    `add chain ${family} t nat-postrouting { type nat hook postrouting priority 100 ; }`,
-  ]
-}
+import { nftSkeleton } from '../helpers/nft-skeleton.ts'
 
 function table(body: readonly string[], family: 'ip' | 'ip6' = 'ip'): NftTable {
-  return parseNft([...skeleton(family), ...body].join('\n')).tables[0]!
+  return parseNft([...nftSkeleton(family), ...body].join('\n')).tables[0]!
 }
 
 function run(body: readonly string[], src: string, dst: string, port: number, family: 'ip' | 'ip6' = 'ip') {
-  return runNft(parseNft([...skeleton(family), ...body].join('\n')), { sourceIP: src, destIP: dst, destPort: port }, [])
+  return runNft(parseNft([...nftSkeleton(family), ...body].join('\n')), { sourceIP: src, destIP: dst, destPort: port }, [])
 }
 
 /** Endpoint → probability, and the outcome of every branch. */
