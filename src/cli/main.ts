@@ -172,7 +172,7 @@ Examples:
     .addHelpText(
       'after',
       `
-Ruleset lines are those of --format (nft by default).
+Ruleset lines are those of --format (nft by default), in kube-proxy's text: --profile fast is refused.
 
 Examples:
   svcc explain manifests/ shop/web --node-name node-a --node-ip 192.168.0.10 --cluster-cidr 10.244.0.0/16
