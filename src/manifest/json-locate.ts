@@ -1,7 +1,7 @@
 // Positions of field paths in valid JSON text, as locate.ts finds them in yaml's Document for the same text.
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
 import { LinePositions } from '../diagnostics/line-positions.ts'
-import type { Position } from './locate.ts'
+import { listIndex, type Position } from './locate.ts'
 
 /**
  * A container's members as far as they have been read: objects are read up to the key asked for,
@@ -59,9 +59,8 @@ export class JsonPositions {
       while (!c.keys.has(segment) && readMember(this.text, c));
       return c.keys.get(segment)
     }
-    let index: unknown = segment
-    if (typeof index === 'string' && index !== '') index = Number(index)
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) return undefined
+    const index = listIndex(segment)
+    if (index === undefined) return undefined
     while (c.starts.length <= index && readMember(this.text, c));
     return c.starts[index]
   }

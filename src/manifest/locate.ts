@@ -26,3 +26,13 @@ export function locate(doc: Document, lineCounter: LineCounter, path: readonly P
 function isScalarLike(node: { range?: unknown; toJSON?: unknown }): boolean {
   return 'value' in node && typeof (node as { value: unknown }).value !== 'object'
 }
+
+/**
+ * The list index a path segment names, as yaml's Collection.get reads it: a whole non-negative
+ * number, or a non-empty digit string; undefined for anything else. JsonPositions and YamlPositions
+ * use it so that their answers stay those of locate() above.
+ */
+export function listIndex(segment: PathSegment): number | undefined {
+  const index = typeof segment === 'string' && segment !== '' ? Number(segment) : segment
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 ? index : undefined
+}

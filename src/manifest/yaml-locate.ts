@@ -1,7 +1,7 @@
 // Positions of field paths in YAML the fast reader accepted, as locate.ts finds them in yaml's Document for the same text.
 import type { PathSegment } from '../diagnostics/diagnostic.ts'
 import { LinePositions } from '../diagnostics/line-positions.ts'
-import type { Position } from './locate.ts'
+import { listIndex, type Position } from './locate.ts'
 import type { YamlFastStream } from './yaml-fast.ts'
 import { BlockReader } from './yaml-reader.ts'
 import type { Located } from './yaml-scan.ts'
@@ -57,9 +57,8 @@ export class YamlPositions {
     const members = node.members
     if (members === undefined) return undefined
     if (!Array.isArray(members)) return typeof segment === 'string' ? members.get(segment) : undefined
-    let index: unknown = segment
-    if (typeof index === 'string' && index !== '') index = Number(index)
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= members.length) return undefined
+    const index = listIndex(segment)
+    if (index === undefined || index >= members.length) return undefined
     const item = members[index]!
     if (typeof item !== 'number') return item
     // An item not read yet: read it now, once.
