@@ -1,5 +1,6 @@
 // discovery.k8s.io/v1 EndpointSlice: the fields kube-proxy reads.
 import { z } from 'zod'
+import { isRecord } from '../load.ts'
 import { dnsLabel, dnsSubdomain, labels, optionalPortNumber, portName, protocol } from './common.ts'
 
 const hintList = z.array(z.object({ name: z.string() })).nullish()
@@ -35,7 +36,6 @@ export type EndpointSliceManifest = z.infer<typeof endpointSliceSchema>
 
 const isNullish = (x: unknown) => x === undefined || x === null
 const isOptional = (x: unknown, type: 'string' | 'boolean') => isNullish(x) || typeof x === type
-const isMapping = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
 
 /**
  * True only for an endpoint endpointSchema accepts as it is (no hints; unknown keys, which zod
@@ -45,11 +45,11 @@ const isMapping = (x: unknown): x is Record<string, unknown> => typeof x === 'ob
  * checks that nothing this accepts is refused by zod.
  */
 export function isPlainEndpoint(value: unknown): boolean {
-  if (!isMapping(value)) return false
+  if (!isRecord(value)) return false
   const { addresses, conditions } = value
   if (!isNullish(addresses) && !(Array.isArray(addresses) && addresses.every((a) => typeof a === 'string'))) return false
   if (!isNullish(conditions)) {
-    if (!isMapping(conditions)) return false
+    if (!isRecord(conditions)) return false
     if (!isOptional(conditions.ready, 'boolean') || !isOptional(conditions.serving, 'boolean') || !isOptional(conditions.terminating, 'boolean')) return false
   }
   return isOptional(value.nodeName, 'string') && isOptional(value.zone, 'string') && isNullish(value.hints)
