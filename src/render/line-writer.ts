@@ -48,15 +48,6 @@ export class LineWriter {
     this.#origins.push(origin)
   }
 
-  append(rendered: Rendered): void {
-    const lines = rendered.text.split('\n')
-    lines.pop()
-    lines.forEach((l, i) => {
-      this.#lines.push(l)
-      this.#origins.push(rendered.origins[i])
-    })
-  }
-
   finish(): Rendered {
     return renderedLines(this.#lines, [...this.#origins])
   }
