@@ -86,24 +86,42 @@ function countLines(text: string): LineCounter {
   return lineCounter
 }
 
-/** Offset of the first over-long run of indicator-like words on a line, found in one linear pass. */
-function longIndicatorRun(text: string): number | undefined {
+/** More than MAX_INDICATOR_RUN words with a space or tab after each need at least this many characters on one line. */
+const MIN_RUN_LINE = 2 * MAX_INDICATOR_RUN + 1
+
+/**
+ * Offset of the first over-long run of indicator-like words on a line (a CR also ends a run), or
+ * undefined. Only lines long enough to hold such a run are read word by word, so the check costs
+ * little on the 16 MB the fast YAML reader takes, which asks it too (yaml-fast.ts).
+ */
+export function longIndicatorRun(text: string): number | undefined {
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start)
+    if (end < 0) end = text.length
+    const at = end - start >= MIN_RUN_LINE ? runInLine(text, start, end) : undefined
+    if (at !== undefined) return at
+    start = end + 1
+  }
+  return undefined
+}
+
+function runInLine(text: string, start: number, end: number): number | undefined {
   let run = 0
-  let runStart = 0
-  let i = 0
-  while (i < text.length) {
+  let runStart = start
+  let i = start
+  while (i < end) {
     const c = text[i]!
     if (c === ' ' || c === '\t') {
       i++
       continue
     }
-    if (c === '\n' || c === '\r') {
+    if (c === '\r') {
       run = 0
       i++
       continue
     }
     const wordStart = i
-    while (i < text.length && !' \t\r\n'.includes(text[i]!)) i++
+    while (i < end && !' \t\r'.includes(text[i]!)) i++
     if ('-?:!&'.includes(c)) {
       if (run === 0) runStart = wordStart
       if (++run > MAX_INDICATOR_RUN) return runStart

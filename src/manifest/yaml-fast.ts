@@ -1,4 +1,5 @@
 // YAML text → the values of its documents without the yaml library, or undefined when only yaml can answer exactly.
+import { longIndicatorRun } from './parse.ts'
 import { BlockReader } from './yaml-reader.ts'
 
 /** A stream the fast reader read: one entry per document, in order, as yaml's parseAllDocuments gives them. */
@@ -24,7 +25,7 @@ export interface YamlFastStream {
  * Never throws.
  */
 export function parseYamlFast(text: string): YamlFastStream | undefined {
-  if (text.charCodeAt(0) === 0xfeff || text.includes('\r') || hasLongIndicatorRun(text)) return undefined
+  if (text.charCodeAt(0) === 0xfeff || text.includes('\r') || longIndicatorRun(text) !== undefined) return undefined
   const reader = new BlockReader(text, false)
   const values: unknown[] = []
   const starts: number[] = []
@@ -63,41 +64,4 @@ export function parseYamlFast(text: string): YamlFastStream | undefined {
     return undefined
   }
   return { values, starts }
-}
-
-/** parse.ts refuses a line with more than this many indicator words in a row before yaml reads it. */
-const MAX_INDICATOR_RUN = 200
-/** A run of more than MAX_INDICATOR_RUN words, each followed by a space, needs a line at least this long. */
-const MIN_LONG_RUN_LINE = 2 * MAX_INDICATOR_RUN + 1
-
-/**
- * Whether parse.ts's indicator-run check would refuse the text (its loop, on the few lines long
- * enough to hold such a run), so that the fast path accepts nothing the yaml path reports.
- */
-function hasLongIndicatorRun(text: string): boolean {
-  for (let start = 0; start < text.length; ) {
-    let end = text.indexOf('\n', start)
-    if (end < 0) end = text.length
-    if (end - start >= MIN_LONG_RUN_LINE && lineHasLongRun(text, start, end)) return true
-    start = end + 1
-  }
-  return false
-}
-
-function lineHasLongRun(text: string, start: number, end: number): boolean {
-  let run = 0
-  let i = start
-  while (i < end) {
-    const c = text[i]!
-    if (c === ' ' || c === '\t') {
-      i++
-      continue
-    }
-    const first = c
-    while (i < end && text[i] !== ' ' && text[i] !== '\t') i++
-    if ('-?:!&'.includes(first)) {
-      if (++run > MAX_INDICATOR_RUN) return true
-    } else run = 0
-  }
-  return false
 }

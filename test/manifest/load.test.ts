@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { findJsonSyntaxError } from '../../src/manifest/json-syntax.ts'
 import { loadManifests } from '../../src/manifest/load.ts'
-import { MAX_NESTING } from '../../src/manifest/parse.ts'
+import { longIndicatorRun, MAX_NESTING } from '../../src/manifest/parse.ts'
 import { problems, SERVICE } from './helpers.ts'
 
 const load = (path: string, text: string) => loadManifests([{ path, text }])
@@ -99,6 +99,14 @@ describe('resource limits', () => {
 
   it('refuses long runs of indicators that would make the lexer recurse', () => {
     expect(problems(`${'- '.repeat(20_000)}x`)).toEqual([expect.objectContaining({ code: 'YAML_SYNTAX', line: 1, column: 1 })])
+  })
+
+  it('finds the shortest such run (201 one-character indicators, 401 characters) but not one indicator fewer, and ends runs at CR', () => {
+    const run = (n: number) => Array(n).fill('-').join(' ')
+    expect(run(201)).toHaveLength(401)
+    expect(longIndicatorRun(`a: b\n${run(201)}\nc: d\n`)).toBe(5)
+    expect(longIndicatorRun(`a: b\n${run(200)}\nc: d\n`)).toBeUndefined()
+    expect(longIndicatorRun(`${run(100)}\r${run(101)}`)).toBeUndefined()
   })
 
   it('refuses alias expansion bombs', () => {
