@@ -39,8 +39,7 @@ export interface BuildOptions {
  * Bad flag values are found before any file is read and exit 2 (usage); bad manifests exit 1.
  */
 export function buildRuleset(files: readonly string[], flags: CompileFlags, io: Io, options: BuildOptions = {}): BuildResult {
-  // What report() will print: errors always; warnings unless --quiet; notices unless --quiet or left out.
-  const shows = (severity: Severity) => severity === 'error' || (!flags.quiet && (severity === 'warning' || options.notices !== false))
+  const shows = showsSeverity(flags, options.notices !== false)
   const shown = (diagnostics: readonly Diagnostic[]) => diagnostics.filter((d) => shows(d.severity))
   const compiled = compileInputs(files, flags, io)
   if (!compiled.ok) return compiled
@@ -112,9 +111,15 @@ export function compileInputs(files: readonly string[], flags: CompileFlags, io:
 
 /** Prints diagnostics to stderr with code frames; colour only on a terminal, and never with NO_COLOR or TERM=dumb. */
 export function report(diagnostics: readonly Diagnostic[], sources: readonly Source[], flags: Pick<CompileFlags, 'quiet'>, io: Io): void {
-  const shown = flags.quiet ? diagnostics.filter((d) => d.severity === 'error') : diagnostics
+  const shows = showsSeverity(flags)
+  const shown = diagnostics.filter((d) => shows(d.severity))
   if (shown.length === 0) return
   io.stderr(formatDiagnostics(shown, { sources: new Map(sources.map((s) => [s.path, s.text])), color: useColor(io) }))
+}
+
+/** What the CLI prints: errors always; warnings unless --quiet; notices unless --quiet or a command leaves them out. */
+function showsSeverity(flags: Pick<CompileFlags, 'quiet'>, notices = true): (severity: Severity) => boolean {
+  return (severity) => severity === 'error' || (!flags.quiet && (severity === 'warning' || notices))
 }
 
 /** https://no-color.org: NO_COLOR set to anything but the empty string turns colour off. */
